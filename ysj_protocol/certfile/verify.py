@@ -1,0 +1,307 @@
+"""Verification of signed certificate files (the core of the 12.1.10 file-verification service).
+
+`verify_file` never raises for bad input: garbage, truncated or tampered files give a
+`VerificationResult` with ok=False and a Chinese reason. Checks, in order: the structure parses, a
+signature exists, integrity (every signed byte / every package file), the SM2 signature under the
+key embedded in the signature, and that this key is the registered key of the issuing region named
+inside the signed content. The certificate's current status (revoked, expired) is the caller's
+business: it gets the region code and number to ask the region.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from lxml import etree
+from pypdf import PdfReader
+
+from ysj_protocol.crypto import sm2, sm3
+
+from . import ofd as ofd_format
+from . import pdf as pdf_format
+from .cms import SM2_SM3_OID, SM3_OID, ParsedSignature, SignatureFormatError, parse_signed_data
+from .errors import CertFileError
+from .model import CertificateData
+
+logger = logging.getLogger(__name__)
+
+KeyLookup = Callable[[str], "sm2.PublicKey | None"]
+
+
+class VerificationCode(StrEnum):
+    """Machine-readable outcome; `REASONS` holds the Chinese text shown to people."""
+
+    OK = "ok"
+    EMPTY = "empty"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    MALFORMED = "malformed"
+    NO_SIGNATURE = "no_signature"
+    MULTIPLE_SIGNATURES = "multiple_signatures"
+    BAD_SIGNATURE_FORMAT = "bad_signature_format"
+    INTEGRITY = "integrity"
+    SIGNATURE_INVALID = "signature_invalid"
+    NO_CERTIFICATE_DATA = "no_certificate_data"
+    REGION_KEY_UNKNOWN = "region_key_unknown"
+    KEY_MISMATCH = "key_mismatch"
+    INTERNAL = "internal"
+
+
+REASONS: dict[VerificationCode, str] = {
+    VerificationCode.OK: "核验通过",
+    VerificationCode.EMPTY: "文件内容为空",
+    VerificationCode.UNSUPPORTED_FORMAT: "不支持的文件格式",
+    VerificationCode.MALFORMED: "文件结构无法解析",
+    VerificationCode.NO_SIGNATURE: "未找到签名",
+    VerificationCode.MULTIPLE_SIGNATURES: "文件包含多个签名，无法确定颁证签名",
+    VerificationCode.BAD_SIGNATURE_FORMAT: "签名数据格式错误",
+    VerificationCode.INTEGRITY: "文件完整性校验失败",
+    VerificationCode.SIGNATURE_INVALID: "签名验证失败",
+    VerificationCode.NO_CERTIFICATE_DATA: "未找到证照数据",
+    VerificationCode.REGION_KEY_UNKNOWN: "颁证地区未登记签名公钥",
+    VerificationCode.KEY_MISMATCH: "签名密钥与颁证地区登记的公钥不一致",
+    VerificationCode.INTERNAL: "文件核验过程出错",
+}
+
+SUPPORTED_FORMATS = ("PDF", "OFD")
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Outcome of `verify_file`.
+
+    The certificate fields are filled only when ok is True, so nothing unverified leaks out.
+    `detail` says more about a failure (for logs; may be English from a parser).
+    """
+
+    ok: bool
+    reason: str
+    code: VerificationCode
+    region_code: str | None = None
+    certificate_number: str | None = None
+    internal_id: str | None = None
+    signed_at: datetime | None = None
+    signer_fingerprint: str | None = None
+    detail: str = ""
+
+    @classmethod
+    def failure(cls, code: VerificationCode, detail: str = "") -> VerificationResult:
+        return cls(ok=False, reason=REASONS[code], code=code, detail=detail)
+
+
+class _Fail(Exception):
+    def __init__(self, code: VerificationCode, detail: str = "") -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class _Signed:
+    """A located signature plus what is needed to finish: the digest of the signed content and a
+    loader for the certificate data (read only after integrity and signature hold)."""
+
+    signature: ParsedSignature
+    content_digest: bytes
+    load_data: Callable[[], CertificateData]
+
+
+def verify_file(content: bytes, file_format: str, key_for_region: KeyLookup) -> VerificationResult:
+    """Verify a signed certificate file (PDF or OFD) as described in the module docstring.
+
+    `key_for_region(region_code)` returns the region's registered SM2 public key, or None when the
+    region has none; exceptions it raises propagate (a registry outage is not a bad file).
+    """
+    try:
+        return _verify(content, file_format, key_for_region)
+    except _Fail as failure:
+        return VerificationResult.failure(failure.code, failure.detail)
+    except _LookupError as exc:
+        raise exc.original from None
+    except Exception as exc:  # last resort: hostile input must not escape as an exception
+        logger.exception("certificate file verification failed unexpectedly")
+        return VerificationResult.failure(VerificationCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+
+class _LookupError(Exception):
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def _verify(content: bytes, file_format: str, key_for_region: KeyLookup) -> VerificationResult:
+    if not isinstance(content, bytes | bytearray | memoryview):
+        raise _Fail(VerificationCode.MALFORMED, "content is not bytes")
+    content = bytes(content)
+    if not content:
+        raise _Fail(VerificationCode.EMPTY)
+    fmt = (file_format or "").strip().upper()
+    if fmt not in SUPPORTED_FORMATS:
+        raise _Fail(VerificationCode.UNSUPPORTED_FORMAT, f"fileFormat {file_format!r}")
+    signed = _inspect_pdf(content) if fmt == "PDF" else _inspect_ofd(content)
+
+    if signed.content_digest != signed.signature.message_digest:
+        raise _Fail(VerificationCode.INTEGRITY, "SM3 digest of the signed content differs from messageDigest")
+    if not signed.signature.verify():
+        raise _Fail(VerificationCode.SIGNATURE_INVALID)
+    try:
+        data = signed.load_data()
+    except CertFileError as exc:
+        raise _Fail(VerificationCode.NO_CERTIFICATE_DATA, str(exc)) from exc
+
+    try:
+        registered = key_for_region(data.region_code)
+    except Exception as exc:
+        raise _LookupError(exc) from exc
+    if registered is None:
+        raise _Fail(VerificationCode.REGION_KEY_UNKNOWN, data.region_code)
+    signer_key = signed.signature.public_key
+    if registered.to_bytes() != signer_key.to_bytes():
+        raise _Fail(
+            VerificationCode.KEY_MISMATCH, f"region {data.region_code}, signer {signer_key.fingerprint()}"
+        )
+    return VerificationResult(
+        ok=True,
+        reason=REASONS[VerificationCode.OK],
+        code=VerificationCode.OK,
+        region_code=data.region_code,
+        certificate_number=data.certificate_number,
+        internal_id=data.internal_id,
+        signed_at=signed.signature.signing_time,
+        signer_fingerprint=signer_key.fingerprint(),
+    )
+
+
+def _parse_signature(der: bytes) -> ParsedSignature:
+    try:
+        return parse_signed_data(der)
+    except SignatureFormatError as exc:
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _inspect_pdf(content: bytes) -> _Signed:
+    if b"%PDF-" not in content[:1024]:
+        raise _Fail(VerificationCode.MALFORMED, "no PDF header")
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        sigs = pdf_format.signature_dictionaries(reader)
+    except Exception as exc:  # pypdf raises a wide range of types on broken files
+        raise _Fail(VerificationCode.MALFORMED, f"{type(exc).__name__}: {exc}") from exc
+    if not sigs:
+        raise _Fail(VerificationCode.NO_SIGNATURE)
+    if len(sigs) > 1:
+        raise _Fail(VerificationCode.MULTIPLE_SIGNATURES)
+    sig = sigs[0]
+    if sig.get("/Filter") != "/Adobe.PPKLite" or sig.get("/SubFilter") != "/adbe.pkcs7.detached":
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, "not an adbe.pkcs7.detached signature")
+    try:
+        signed_range = pdf_format.check_byte_range(sig, content)
+    except CertFileError as exc:
+        raise _Fail(VerificationCode.INTEGRITY, str(exc)) from exc
+    signature = _parse_signature(signed_range.contents(content))
+
+    def load_data() -> CertificateData:
+        try:
+            return pdf_format.read_embedded_data(reader)
+        except CertFileError:
+            raise
+        except Exception as exc:
+            raise CertFileError(f"{type(exc).__name__}: {exc}") from exc
+
+    return _Signed(signature, pdf_format.digest_signed_ranges(content, signed_range), load_data)
+
+
+# ---------------------------------------------------------------- OFD
+
+
+def _inspect_ofd(content: bytes) -> _Signed:
+    if not content.startswith(b"PK"):
+        raise _Fail(VerificationCode.MALFORMED, "not a zip package")
+    try:
+        package = ofd_format.Package(ofd_format.read_package(content))
+    except CertFileError as exc:
+        raise _Fail(VerificationCode.MALFORMED, str(exc)) from exc
+    if package.signatures_loc is None:
+        raise _Fail(VerificationCode.NO_SIGNATURE)
+    try:
+        signature_path, value_path, signature_xml = _ofd_signature_files(package)
+    except CertFileError as exc:
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
+    signature = _parse_signature(package.files[value_path])
+    excluded = {package.signatures_loc, signature_path, value_path}
+    _check_ofd_references(package, signature_xml, excluded)
+    return _Signed(
+        signature,
+        sm3.sm3_digest(package.files[signature_path]),
+        package.certificate_data,
+    )
+
+
+def _ofd_signature_files(package: ofd_format.Package) -> tuple[str, str, etree._Element]:
+    """Locate the one signature: its Signature.xml path, SignedValue path and parsed XML."""
+    q = ofd_format.q
+    assert package.signatures_loc is not None
+    if package.signatures_loc not in package.files:
+        raise _Fail(VerificationCode.NO_SIGNATURE, "Signatures.xml missing")
+    signatures = ofd_format.parse_xml(package.files[package.signatures_loc], "Signatures")
+    entries = signatures.findall(q("Signature"))
+    if not entries:
+        raise _Fail(VerificationCode.NO_SIGNATURE)
+    if len(entries) > 1:
+        raise _Fail(VerificationCode.MULTIPLE_SIGNATURES)
+    entry = entries[0]
+    if entry.get("Type") != ofd_format.SIGNATURE_TYPE:
+        raise CertFileError(f"signature type {entry.get('Type')!r} is not Sign")
+    base_dir = posixpath.dirname(package.signatures_loc)
+    signature_path = ofd_format.resolve(base_dir, entry.get("BaseLoc"))
+    if signature_path not in package.files:
+        raise _Fail(VerificationCode.NO_SIGNATURE, "Signature.xml missing")
+    signature_xml = ofd_format.parse_xml(package.files[signature_path], "Signature")
+    signed_info = signature_xml.find(q("SignedInfo"))
+    if signed_info is None:
+        raise CertFileError("SignedInfo missing")
+    if (signed_info.findtext(q("SignatureMethod")) or "").strip() != SM2_SM3_OID:
+        raise CertFileError("SignatureMethod is not SM2 with SM3")
+    value_path = ofd_format.resolve(
+        posixpath.dirname(signature_path), signature_xml.findtext(q("SignedValue"))
+    )
+    if value_path not in package.files:
+        raise _Fail(VerificationCode.NO_SIGNATURE, "SignedValue missing")
+    return signature_path, value_path, signature_xml
+
+
+def _check_ofd_references(
+    package: ofd_format.Package, signature_xml: etree._Element, excluded: set[str]
+) -> None:
+    """Every referenced file matches its SM3 check value, and every other file is referenced."""
+    q = ofd_format.q
+    references = signature_xml.find(f"{q('SignedInfo')}/{q('References')}")
+    if references is None:
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, "References missing")
+    if references.get("CheckMethod", "").strip() != SM3_OID:
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, "CheckMethod is not SM3")
+    seen: set[str] = set()
+    for reference in references.findall(q("Reference")):
+        try:
+            path = ofd_format.resolve("", reference.get("FileRef"))
+        except CertFileError as exc:
+            raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
+        if path in seen or path in excluded:
+            raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, f"bad reference to {path}")
+        seen.add(path)
+        if path not in package.files:
+            raise _Fail(VerificationCode.INTEGRITY, f"referenced file {path} missing")
+        expected = (reference.findtext(q("CheckValue")) or "").strip()
+        if ofd_format.check_value(package.files[path]) != expected:
+            raise _Fail(VerificationCode.INTEGRITY, f"{path} changed")
+    unreferenced = set(package.files) - seen - excluded
+    if unreferenced:
+        raise _Fail(VerificationCode.INTEGRITY, f"files not covered by the signature: {sorted(unreferenced)}")
