@@ -1,0 +1,20 @@
+from drf_spectacular.utils import extend_schema_view
+
+from trust.envelope import EnvelopeAPIView
+from trust.envelope.schema import envelope_schema
+
+from .serializers import CatalogQueryParamsSerializer, CatalogQueryResultSerializer
+
+
+@extend_schema_view(
+    post=envelope_schema(
+        summary="证照目录获取接口",
+        section="12.1.3",
+        params=CatalogQueryParamsSerializer,
+        result=CatalogQueryResultSerializer,
+        description="查询已发布且在共享期内的长三角电子证照共享目录。",
+        tags=["证照目录与用证清单"],
+    )
+)
+class CatalogQueryView(EnvelopeAPIView):
+    params_serializer_class = CatalogQueryParamsSerializer

@@ -1,0 +1,77 @@
+"""Business parameters of 12.1.5-12.1.10 (tables 3-8, read as READING.md says)."""
+
+from rest_framework import serializers
+
+from trust.envelope.serializers import AuditFieldsSerializer
+
+
+class HolderQueryParamsSerializer(AuditFieldsSerializer):
+    """Tables 3, 5, 7: the holder's trusted token, optionally narrowed by type and number."""
+
+    trustedToken = serializers.CharField(max_length=256, help_text="持证主体可信身份信息令牌")
+    certificateType = serializers.CharField(max_length=128, required=False, allow_blank=True, help_text="证照类型名称")
+    certificateNumber = serializers.CharField(max_length=128, required=False, allow_blank=True, help_text="证照照面编号")
+
+
+class CertificateIdParamsSerializer(AuditFieldsSerializer):
+    """Tables 4, 6: one certificate by its global ID (valid ten minutes)."""
+
+    certificateID = serializers.CharField(max_length=256, help_text="证照全局唯一标识")
+
+
+class SearchItemSerializer(serializers.Serializer):
+    certificateID = serializers.CharField(help_text="证照全局唯一标识，十分钟有效")
+    certificateType = serializers.CharField(help_text="证照类型名称")
+    issueDept = serializers.CharField(help_text="颁证机关")
+    certificateNumber = serializers.CharField(help_text="证照照面编号")
+    issueDate = serializers.CharField(help_text="颁证日期")
+
+
+class SearchResultSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    dataList = SearchItemSerializer(many=True)
+    unavailableRegions = serializers.ListField(
+        child=serializers.CharField(), help_text="未能应答的地区代码（SH/JS/ZJ/AH）；为空表示四地均已应答"
+    )
+
+
+class FileItemSerializer(serializers.Serializer):
+    certificateType = serializers.CharField()
+    issueDept = serializers.CharField()
+    certificateNumber = serializers.CharField()
+    issueDate = serializers.CharField()
+    fileFormat = serializers.CharField(help_text="OFD 或 PDF")
+    fileUrl = serializers.CharField(help_text="文件下载地址（短时有效的签名地址）")
+
+
+class FileResultSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    dataList = FileItemSerializer(many=True)
+
+
+class InfoItemSerializer(serializers.Serializer):
+    certificateType = serializers.CharField()
+    certificateHolder = serializers.CharField(help_text="持证主体")
+    certificateHolderCode = serializers.CharField(help_text="持证主体代码")
+    certificateHolderType = serializers.CharField(help_text="持证主体代码类型")
+    issueDept = serializers.CharField()
+    certificateNumber = serializers.CharField(help_text="证照照面编号")
+    issueDate = serializers.CharField()
+    certificateValidateStart = serializers.CharField()
+    certificateValidateEnd = serializers.CharField()
+    surface = serializers.JSONField(help_text="照面数据，按证照类型与地区而不同")
+
+
+class InfoResultSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    dataList = InfoItemSerializer(many=True)
+
+
+class VerifyParamsSerializer(AuditFieldsSerializer):
+    fileEntity = serializers.CharField(help_text="BASE64 编码的电子证照文件内容")
+    fileFormat = serializers.ChoiceField(choices=["PDF", "OFD"], help_text="文件格式 PDF/OFD")
+
+
+class VerifyResultSerializer(serializers.Serializer):
+    result = serializers.CharField(help_text="核验结果：1-成功 0-失败")
+    reason = serializers.CharField(help_text="核验结论说明")

@@ -1,0 +1,204 @@
+"""The provider side of the envelope over real HTTP: success and the whole bad-input matrix."""
+
+import json
+
+import httpx
+import pytest
+
+from trust.models import ApplicationStatus, EnvelopeCall
+from ysj_protocol import envelope
+from ysj_protocol import status as st
+from ysj_protocol.client import EnvelopeClient, Peer, StatusError
+from ysj_protocol.crypto import sm2
+
+from ..factories import ApplicationFactory
+from ..keys import hub_key, key_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.envelope.urls")]
+
+ECHO = "/test/echo"
+
+
+@pytest.fixture
+def app():
+    return ApplicationFactory(app_id="app-echo")
+
+
+@pytest.fixture
+def http(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        yield client
+
+
+def seal(params: dict, *, account: str = "app-echo", key: sm2.PublicKey | None = None, **kw) -> dict:
+    return envelope.seal_request(account, params, key or hub_key().public_key, **kw)
+
+
+def post(http: httpx.Client, body, *, path: str = ECHO, content_type: str = "application/json; charset=utf-8"):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return http.post(path, content=data, headers={"Content-Type": content_type})
+
+
+def test_round_trip_answers_encrypted_for_the_caller(app, http):
+    response = post(http, seal({"name": "ab", "count": 2}))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert body["head"] == {"status": "0", "message": "接口调用成功"}
+    assert body["encryptData"] == body["encryptData"].upper()
+    assert body["encryptData"].startswith("04")
+    opened = envelope.open_response(body, key_for("app-echo"))
+    assert opened.data == {"echo": "abab", "caller": "app-echo"}
+
+
+def test_base64_wrapped_request_is_answered_base64_wrapped(app, http):
+    response = post(http, seal({"name": "x", "count": 3}, base64_wrap=True))
+    body = response.json()
+    plaintext = sm2.decrypt_hex(key_for("app-echo"), body["encryptData"])
+    assert not plaintext.startswith(b"{")
+    assert envelope.decode_params(plaintext) == ({"echo": "xxx", "caller": "app-echo"}, True)
+
+
+def test_lower_case_hex_without_04_prefix_and_line_breaks_are_accepted(app, http):
+    raw = sm2.encrypt(hub_key().public_key, b'{"name":"a","count":1}', c1_prefix=False)
+    text = raw.hex()
+    body = {"head": {"accountId": "app-echo"}, "encryptData": text[:60] + "\n" + text[60:]}
+    response = post(http, body)
+    assert response.json()["head"]["status"] == "0"
+
+
+def test_client_class_calls_and_records(app, live_server):
+    peer = Peer(base_url=live_server.url, public_key=hub_key().public_key, name="hub")
+    records = []
+    with EnvelopeClient(peer, account_id="app-echo", private_key=key_for("app-echo"), recorder=records.append) as client:
+        opened = client.call(ECHO, {"name": "z", "count": 1, "bizNum": "BIZ-1"})
+        assert opened.data["echo"] == "z"
+        with pytest.raises(StatusError) as refused:
+            client.call(ECHO, {"name": "refuse", "count": 1})
+    assert refused.value.status == st.CERTIFICATE_NOT_FOUND.code
+    assert refused.value.http_status == 404
+    assert [r.status_code for r in records] == ["0", st.CERTIFICATE_NOT_FOUND.code]
+    assert records[0].biz_num == "BIZ-1" and len(records[0].request_digest) == 64
+
+
+def expect(response: httpx.Response, status: st.Status, *, encrypted: bool) -> dict:
+    assert response.status_code == status.http_status, response.text
+    body = response.json()
+    assert body["head"]["status"] == status.code
+    assert body["head"]["message"].startswith(status.message)
+    assert ("encryptData" in body) is encrypted
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_unknown_account_is_answered_in_clear(http, db):
+    expect(post(http, seal({"name": "a", "count": 1}, account="nobody")), st.UNKNOWN_ACCOUNT, encrypted=False)
+
+
+def test_disabled_account_is_refused(app, http):
+    app.status = ApplicationStatus.SUSPENDED
+    app.save()
+    expect(post(http, seal({"name": "a", "count": 1})), st.ACCOUNT_DISABLED, encrypted=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"", st.MALFORMED_ENVELOPE),
+        (b"{not json", st.MALFORMED_ENVELOPE),
+        (b"\xff\xfe", st.MALFORMED_ENVELOPE),
+        ([1, 2], st.MALFORMED_ENVELOPE),
+        ({"encryptData": "00"}, st.MALFORMED_ENVELOPE),
+        ({"head": "x", "encryptData": "00"}, st.MALFORMED_ENVELOPE),
+        ({"head": {}, "encryptData": "00"}, st.MISSING_ACCOUNT),
+        ({"head": {"accountId": 7}, "encryptData": "00"}, st.MISSING_ACCOUNT),
+        ({"head": {"accountId": "app-echo"}}, st.MALFORMED_ENVELOPE),
+    ],
+)
+def test_malformed_envelopes(app, http, body, status):
+    expect(post(http, body), status, encrypted=False)
+
+
+def test_non_hex_ciphertext(app, http):
+    body = expect(post(http, {"head": {"accountId": "app-echo"}, "encryptData": "04XYZ"}), st.BAD_HEX, encrypted=True)
+    assert envelope.open_response(body, key_for("app-echo")).data["status"] == st.BAD_HEX.code
+
+
+def test_ciphertext_for_another_key_is_refused(app, http):
+    other = sm2.PrivateKey.generate().public_key
+    expect(post(http, seal({"name": "a", "count": 1}, key=other)), st.DECRYPTION_FAILED, encrypted=True)
+
+
+@pytest.mark.parametrize("position", [10, 70, 140, -2])
+def test_tampered_ciphertext_is_refused(app, http, position):
+    body = seal({"name": "a", "count": 1})
+    text = body["encryptData"]
+    flipped = "0" if text[position] != "0" else "1"
+    body["encryptData"] = text[:position] + flipped + text[position + 1 :] if position >= 0 else text[:-2] + "00"
+    expect(post(http, body), st.DECRYPTION_FAILED, encrypted=True)
+
+
+def test_truncated_ciphertext_is_refused(app, http):
+    body = seal({"name": "a", "count": 1})
+    body["encryptData"] = body["encryptData"][:100]
+    expect(post(http, body), st.DECRYPTION_FAILED, encrypted=True)
+
+
+@pytest.mark.parametrize("plaintext", [b"not json", b"[1,2]", b"\xff\xfe\xfd", b'"text"'])
+def test_plaintext_that_is_not_a_json_object(app, http, plaintext):
+    body = {"head": {"accountId": "app-echo"}, "encryptData": sm2.encrypt_hex(hub_key().public_key, plaintext)}
+    expect(post(http, body), st.BAD_PLAINTEXT, encrypted=True)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"count": 1}, "name"), ({"name": "a"}, "count"), ({"name": "a", "count": -1}, "count"),
+     ({"name": "a" * 21, "count": 1}, "name"), ({"name": "a", "count": "many"}, "count")],
+)
+def test_invalid_business_parameters_name_the_field(app, http, params, field):
+    body = expect(post(http, seal(params)), st.INVALID_PARAMETERS, encrypted=True)
+    assert field in body["head"]["message"]
+
+
+def test_payload_over_the_limit(app, http, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    body = seal({"name": "a", "count": 1, "padding": "x" * 4096})
+    expect(post(http, body), st.PAYLOAD_TOO_LARGE, encrypted=False)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_only_post_is_allowed(app, http, method):
+    expect(http.request(method, ECHO), st.METHOD_NOT_ALLOWED, encrypted=False)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=gbk"])
+def test_wrong_content_type(app, http, content_type):
+    expect(post(http, seal({"name": "a", "count": 1}), content_type=content_type), st.UNSUPPORTED_MEDIA_TYPE,
+           encrypted=False)
+
+
+def test_handler_crash_is_an_envelope_error_without_detail(app, http):
+    response = post(http, seal({"name": "boom", "count": 1}))
+    body = expect(response, st.INTERNAL_ERROR, encrypted=True)
+    assert "secret internal detail" not in response.text
+    assert envelope.open_response(body, key_for("app-echo")).data["status"] == "9999"
+
+
+def test_unknown_api_path_is_a_json_error(http, db):
+    expect(post(http, {}, path="/api/v1/nothing/here"), st.NOT_FOUND, encrypted=False)
+
+
+def test_every_call_is_recorded_with_digests(app, http):
+    post(http, seal({"name": "a", "count": 1, "bizNum": "B-42"}))
+    post(http, seal({"name": "a", "count": 1}, account="nobody"))
+    post(http, b"{bad")
+    calls = list(EnvelopeCall.objects.order_by("id"))
+    assert [(c.account_id, c.status_code, c.http_status) for c in calls] == [
+        ("app-echo", "0", 200),
+        ("nobody", st.UNKNOWN_ACCOUNT.code, 401),
+        ("", st.MALFORMED_ENVELOPE.code, 400),
+    ]
+    assert calls[0].biz_num == "B-42"
+    assert calls[0].direction == "in" and calls[0].endpoint == ECHO
+    assert all(len(c.request_digest) == 64 and len(c.response_digest) == 64 for c in calls)
+    assert calls[0].latency_ms > 0

@@ -1,0 +1,41 @@
+"""Factories for the registry: regions and application systems with their SM2 keys."""
+
+from __future__ import annotations
+
+import factory
+
+from trust.models import DIVISION_CODES, Region, RegionCode, TrustedApplication
+
+from .keys import key_for
+
+REGION_NAMES = dict(RegionCode.choices)
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = "SH"
+    division_code = factory.LazyAttribute(lambda o: DIVISION_CODES[o.code])
+    name = factory.LazyAttribute(lambda o: REGION_NAMES[o.code])
+    endpoint = factory.LazyAttribute(lambda o: f"http://127.0.0.1:9/{o.code.lower()}")
+    account_id = factory.LazyAttribute(lambda o: f"region-{o.code.lower()}")
+    public_key = factory.LazyAttribute(lambda o: key_for(f"region-{o.code}").public_key.hex())
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrustedApplication
+        django_get_or_create = ("app_id",)
+
+    app_id = factory.Sequence(lambda n: f"app-{n:04d}")
+    name = factory.LazyAttribute(lambda o: f"测试应用 {o.app_id}")
+    region = factory.SubFactory(RegionFactory)
+    corp_name = "上海市大数据中心"
+    corp_code = "12310000MB2F32867X"
+    public_key = factory.LazyAttribute(lambda o: key_for(o.app_id).public_key.hex())
+
+
+def all_regions() -> list[Region]:
+    return [RegionFactory(code=code) for code in DIVISION_CODES]

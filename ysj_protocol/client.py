@@ -1,0 +1,169 @@
+"""HTTP client for section-12 endpoints, used by the hub towards the regions and by application
+systems towards the hub.
+
+One ``httpx.Client`` per peer keeps connections alive between calls; it is thread-safe, so a
+fan-out over several threads shares it. Failures are typed so that a caller can tell a peer
+that is down (``TransportError``) from one that answered garbage (``ProtocolError``) or one that
+refused the call (``StatusError``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from . import envelope
+from . import status as st
+from .crypto import sm2
+from .records import MADE, CallRecord, Recorder, digest
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class ClientError(Exception):
+    """Base of every failure of an envelope call."""
+
+
+class TransportError(ClientError):
+    """The peer could not be reached or did not answer in time."""
+
+
+class ProtocolError(ClientError):
+    """The peer answered something that is not a valid envelope for us."""
+
+
+class StatusError(ClientError):
+    """The peer answered a non-zero ``head.status``."""
+
+    def __init__(self, status: str, message: str, http_status: int) -> None:
+        self.status = status
+        self.message = message
+        self.http_status = http_status
+        super().__init__(f"{status} {message}")
+
+
+@dataclass(slots=True)
+class Peer:
+    """Where and whom to call: the provider's base URL and public key."""
+
+    base_url: str
+    public_key: sm2.PublicKey
+    name: str = ""
+
+
+class EnvelopeClient:
+    def __init__(
+        self,
+        peer: Peer,
+        *,
+        account_id: str,
+        private_key: sm2.PrivateKey,
+        timeout: float = 5.0,
+        recorder: Recorder | None = None,
+        base64_wrap: bool = False,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.peer = peer
+        self.account_id = account_id
+        self.private_key = private_key
+        self.timeout = timeout
+        self.recorder = recorder
+        self.base64_wrap = base64_wrap
+        self._own_http = http is None
+        self.http = http or httpx.Client(
+            base_url=peer.base_url.rstrip("/"),
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            headers={"Content-Type": JSON_CONTENT_TYPE, "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        if self._own_http:
+            self.http.close()
+
+    def __enter__(self) -> EnvelopeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        head: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        request_id: str | None = None,
+        check: bool = True,
+    ) -> envelope.OpenedResponse:
+        """Call ``path`` with ``params``; with ``check`` a non-zero status raises StatusError."""
+        request_id = request_id or uuid.uuid4().hex
+        body = envelope.seal_request(
+            self.account_id, params, self.peer.public_key, head=head, base64_wrap=self.base64_wrap
+        )
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        started = time.perf_counter()
+        http_status = 0
+        response_bytes = b""
+        status_code = ""
+        error = ""
+        try:
+            try:
+                response = self.http.post(
+                    path,
+                    content=payload,
+                    timeout=timeout if timeout is not None else self.timeout,
+                    headers={REQUEST_ID_HEADER: request_id},
+                )
+            except httpx.TimeoutException as exc:
+                error = "timeout"
+                raise TransportError(f"{self.peer.name or self.peer.base_url}: 超时") from exc
+            except httpx.HTTPError as exc:
+                error = type(exc).__name__
+                raise TransportError(f"{self.peer.name or self.peer.base_url}: {exc}") from exc
+            http_status = response.status_code
+            response_bytes = response.content
+            try:
+                opened = envelope.open_response(response.json(), self.private_key)
+            except (ValueError, envelope.EnvelopeError) as exc:
+                error = "protocol"
+                raise ProtocolError(f"{self.peer.name or self.peer.base_url}: 应答不是合法的信封") from exc
+            status_code = opened.status
+            if check and not opened.ok:
+                raise StatusError(opened.status, opened.message, http_status)
+            return opened
+        finally:
+            if self.recorder is not None:
+                self.recorder(
+                    CallRecord(
+                        direction=MADE,
+                        account_id=self.peer.name or self.peer.base_url,
+                        endpoint=path,
+                        http_status=http_status,
+                        status_code=status_code,
+                        latency_ms=(time.perf_counter() - started) * 1000,
+                        request_digest=digest(payload),
+                        response_digest=digest(response_bytes),
+                        biz_num=str(params.get("bizNum", ""))[:64],
+                        request_id=request_id,
+                        error=error,
+                    )
+                )
+
+
+__all__ = [
+    "ClientError",
+    "EnvelopeClient",
+    "Peer",
+    "ProtocolError",
+    "StatusError",
+    "TransportError",
+    "st",
+]

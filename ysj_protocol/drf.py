@@ -1,0 +1,221 @@
+"""Provider side of the envelope for Django REST Framework (the one module here that needs DRF).
+
+The base view of every section-12 endpoint, used by the hub and by the regional nodes. It owns the envelope: size and content-type checks, caller resolution, decryption, parameter
+validation, the answer encrypted for the caller, and one call record per request whatever
+happens. A handler only sees validated business parameters and returns business output; it
+refuses by raising ``EnvelopeError`` with a code of ``ysj_protocol.status``. Every other
+exception becomes status 9999 with no detail, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from . import envelope
+from . import status as st
+from .client import REQUEST_ID_HEADER
+from .crypto import sm2
+from .envelope import EnvelopeError
+from .records import SERVED, CallRecord, digest
+
+logger = logging.getLogger(__name__)
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def first_error(errors: Any, prefix: str = "") -> str:
+    """A one-line, human-readable description of the first serializer error."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = key if key != "non_field_errors" else ""
+            return first_error(value, f"{prefix}.{name}" if prefix and name else prefix or name)
+    if isinstance(errors, list) and errors:
+        return first_error(errors[0], prefix)
+    text = str(errors)
+    return f"{prefix}：{text}" if prefix else text
+
+
+def envelope_response(body: dict[str, Any], http_status: int) -> HttpResponse:
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return HttpResponse(payload, status=http_status, content_type=JSON_CONTENT_TYPE)
+
+
+class Party(Protocol):
+    """What the envelope needs to know of a caller."""
+
+    account_id: str
+    public_key: sm2.PublicKey
+    is_active: bool
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Everything a handler knows about the call it is answering."""
+
+    request: HttpRequest
+    party: Any
+    head: dict[str, Any]
+    params: dict[str, Any]
+    request_id: str
+    base64_wrapped: bool = False
+    # Filled by the access checks: the access token, holder token, scenario list...
+    grants: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def account_id(self) -> str:
+        return self.party.account_id
+
+
+class EnvelopeAPIView(APIView):
+    """Subclasses set ``params_serializer_class`` and implement ``handle``.
+
+    A deployment binds the view to its registry and key by overriding ``resolve_party``,
+    ``private_key`` and ``record``.
+    """
+
+    authentication_classes: ClassVar[list] = []
+    permission_classes: ClassVar[list] = []
+    throttle_classes: ClassVar[list] = []
+    params_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    #: Whether the call needs an application access token (all but 12.2.1 do).
+    requires_access_token: ClassVar[bool] = True
+
+    # ------------------------------------------------------------------ dispatch
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self._started = time.perf_counter()
+        self._party: Party | None = None
+        self._claimed_account = ""
+        self._base64 = False
+        self._biz_num = ""
+        self._request_id = (request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
+        self._request_bytes = b""
+        response = super().dispatch(request, *args, **kwargs)
+        response[REQUEST_ID_HEADER] = self._request_id
+        self._record(request, response)
+        return response
+
+    def _record(self, request: HttpRequest, response: HttpResponse) -> None:
+        status_code = getattr(response, "envelope_status", "")
+        self.record(
+            CallRecord(
+                direction=SERVED,
+                account_id=self._party.account_id if self._party else self._claimed_account,
+                endpoint=request.path,
+                http_status=response.status_code,
+                status_code=status_code,
+                latency_ms=(time.perf_counter() - self._started) * 1000,
+                request_digest=digest(self._request_bytes),
+                response_digest=digest(response.content) if not response.streaming else "",
+                biz_num=self._biz_num,
+                request_id=self._request_id,
+            )
+        )
+
+    # ------------------------------------------------------------------ the call
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        body = self._read_body(request)
+        account_id, head, encrypt_data = envelope.split_envelope(body)
+        self._claimed_account = account_id[:64]
+        party = self.resolve_party(account_id)
+        if party is None:
+            raise EnvelopeError(st.UNKNOWN_ACCOUNT)
+        if not party.is_active:
+            raise EnvelopeError(st.ACCOUNT_DISABLED)
+        self._party = party
+        plaintext = envelope.decrypt_text(self.private_key(), encrypt_data)
+        raw_params, self._base64 = envelope.decode_params(plaintext)
+        biz_num = raw_params.get("bizNum")
+        if isinstance(biz_num, str):
+            self._biz_num = biz_num[:64]
+        params = self.validate_params(raw_params)
+        ctx = CallContext(
+            request=request._request,
+            party=party,
+            head=head,
+            params=params,
+            request_id=self._request_id,
+            base64_wrapped=self._base64,
+        )
+        self.authorize(ctx)
+        result = self.handle(ctx)
+        return self.answer(st.OK, result)
+
+    def _read_body(self, request: Request) -> Any:
+        content_type = request.content_type or ""
+        media_type, _, options = content_type.partition(";")
+        charset = options.strip().lower().removeprefix("charset=").strip('"') if options else "utf-8"
+        if media_type.strip().lower() != "application/json" or charset not in {"utf-8", "utf8"}:
+            raise EnvelopeError(st.UNSUPPORTED_MEDIA_TYPE)
+        try:
+            self._request_bytes = request._request.body
+        except RequestDataTooBig as exc:
+            raise EnvelopeError(st.PAYLOAD_TOO_LARGE) from exc
+        if not self._request_bytes:
+            raise EnvelopeError(st.MALFORMED_ENVELOPE, "请求体为空")
+        try:
+            return json.loads(self._request_bytes.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EnvelopeError(st.MALFORMED_ENVELOPE, "请求体不是合法的 JSON") from exc
+
+    def validate_params(self, raw_params: dict[str, Any]) -> dict[str, Any]:
+        if self.params_serializer_class is None:
+            return raw_params
+        serializer = self.params_serializer_class(data=raw_params)
+        if not serializer.is_valid():
+            raise EnvelopeError(st.INVALID_PARAMETERS, first_error(serializer.errors))
+        return dict(serializer.validated_data)
+
+    # ------------------------------------------------------------------ deployment hooks
+    def resolve_party(self, account_id: str) -> Party | None:
+        raise NotImplementedError
+
+    def private_key(self) -> sm2.PrivateKey:
+        raise NotImplementedError
+
+    def record(self, record: CallRecord) -> None:
+        """Keep the record of the call; by default nothing is kept."""
+
+    def authorize(self, ctx: CallContext) -> None:
+        """Access checks before the handler; by default a registered, active caller suffices."""
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        raise EnvelopeError(st.NOT_IMPLEMENTED)
+
+    # ------------------------------------------------------------------ answers
+    def answer(
+        self, status: st.Status, data: dict[str, Any] | None, *, message: str | None = None
+    ) -> HttpResponse:
+        caller_key = self._party.public_key if self._party is not None else None
+        if data is None and caller_key is not None and not status.ok:
+            data = {"status": status.code, "message": message or status.message}
+        body = envelope.seal_response(status, data, caller_key, message=message, base64_wrap=self._base64)
+        response = envelope_response(body, status.http_status)
+        response.envelope_status = status.code
+        return response
+
+    def handle_exception(self, exc: Exception) -> HttpResponse:
+        if isinstance(exc, EnvelopeError):
+            return self.answer(exc.status, None, message=exc.message)
+        if isinstance(exc, drf_exceptions.MethodNotAllowed):
+            return self.answer(st.METHOD_NOT_ALLOWED, None)
+        if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+            return self.answer(st.UNSUPPORTED_MEDIA_TYPE, None)
+        if isinstance(exc, drf_exceptions.ParseError):
+            return self.answer(st.MALFORMED_ENVELOPE, None)
+        logger.exception("unhandled error in %s (request %s)", type(self).__name__, self._request_id)
+        return self.answer(st.INTERNAL_ERROR, None)
+
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        raise drf_exceptions.MethodNotAllowed("OPTIONS")
