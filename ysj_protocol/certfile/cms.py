@@ -4,8 +4,10 @@ One format serves both file types: a detached SignedData whose signed attributes
 digest of the signed bytes (the PDF ByteRange, or the OFD Signature.xml) and whose signature is an
 SM2 signature (default user ID, DER r/s) over the DER of those attributes. The signer is named by
 SubjectKeyIdentifier = SM3 fingerprint of its public key, and a self-issued X.509 certificate for
-that key travels in the SignedData. The certificate is only a carrier for the key: trust comes from
-comparing the key with the region's registered key, never from the certificate itself.
+that key travels in the SignedData, bound to the signature by a signingCertificateV2 attribute
+(RFC 5035, SM3 hash) so that not even its bytes can be swapped. The certificate is only a carrier
+for the key: trust comes from comparing the key with the region's registered key, never from the
+certificate itself.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from asn1crypto import algos, cms, core, keys, x509
+from asn1crypto import algos, cms, core, keys, tsp, x509
 
-from ysj_protocol.crypto import sm2
+from ysj_protocol.crypto import sm2, sm3
 from ysj_protocol.crypto.errors import CryptoError
 
 from .signer import SignerInfo
@@ -141,10 +143,18 @@ def build_signed_data(content_digest: bytes, private_key: sm2.PrivateKey, signer
     if len(content_digest) != 32:
         raise ValueError("content_digest must be a 32-byte SM3 digest")
     certificate = build_signer_certificate(private_key, signer)
+    signing_certificate = tsp.SigningCertificateV2(
+        {
+            "certs": [
+                {"hash_algorithm": {"algorithm": SM3_OID}, "cert_hash": sm3.sm3_digest(certificate.dump())}
+            ]
+        }
+    )
     attributes = [
         cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
         cms.CMSAttribute({"type": "signing_time", "values": [_time(signer.signing_time, cms.Time)]}),
         cms.CMSAttribute({"type": "message_digest", "values": [content_digest]}),
+        cms.CMSAttribute({"type": "signing_certificate_v2", "values": [signing_certificate]}),
     ]
     # DER orders SET OF members by their encodings; asn1crypto keeps insertion order, so sort here.
     attributes.sort(key=lambda attr: attr.dump())
@@ -183,8 +193,12 @@ class ParsedSignature:
     signing_time: datetime | None
     signed_attrs_der: bytes
     signature: bytes
+    #: The signed signingCertificateV2 hash matches the certificate the key was taken from.
+    certificate_bound: bool
 
     def verify(self) -> bool:
+        if not self.certificate_bound:
+            return False
         try:
             return bool(sm2.verify(self.public_key, self.signed_attrs_der, self.signature))
         except (CryptoError, ValueError):
@@ -217,7 +231,9 @@ def _single_attr(signed_attrs: cms.CMSAttributes, oid: str) -> core.Asn1Value | 
     return found[0]["values"][0]
 
 
-def _find_signer_key(signer_info: cms.SignerInfo, certificates: list[x509.Certificate]) -> sm2.PublicKey:
+def _find_signer(
+    signer_info: cms.SignerInfo, certificates: list[x509.Certificate]
+) -> tuple[x509.Certificate, sm2.PublicKey]:
     sid = signer_info["sid"]
     for certificate in certificates:
         key = _certificate_key(certificate)
@@ -226,13 +242,25 @@ def _find_signer_key(signer_info: cms.SignerInfo, certificates: list[x509.Certif
         if sid.name == "subject_key_identifier":
             # Match on the key itself, never on the certificate's own SKI extension.
             if key_identifier(key) == sid.chosen.native:
-                return key
+                return certificate, key
         else:
             tbs = certificate["tbs_certificate"]
             ias = sid.chosen
             if tbs["issuer"] == ias["issuer"] and tbs["serial_number"].native == ias["serial_number"].native:
-                return key
+                return certificate, key
     raise SignatureFormatError("no SM2 certificate in the signature matches the signer")
+
+
+def _certificate_bound(signing_certificate: core.Asn1Value | None, certificate: x509.Certificate) -> bool:
+    if signing_certificate is None:
+        raise SignatureFormatError("signingCertificateV2 attribute missing")
+    certs = list(signing_certificate["certs"])
+    if not certs:
+        raise SignatureFormatError("signingCertificateV2 names no certificate")
+    first = certs[0]
+    if first["hash_algorithm"]["algorithm"].dotted != SM3_OID:
+        raise SignatureFormatError("signingCertificateV2 hash is not SM3")
+    return bytes(first["cert_hash"].native) == sm3.sm3_digest(certificate.dump())
 
 
 def parse_signed_data(data: bytes) -> ParsedSignature:
@@ -253,10 +281,19 @@ def _parse(der: bytes) -> ParsedSignature:
     encap = signed_data["encap_content_info"]
     if encap["content_type"].native != "data" or encap["content"].native is not None:
         raise SignatureFormatError("SignedData must be detached over id-data")
+    if [alg["algorithm"].dotted for alg in signed_data["digest_algorithms"]] != [SM3_OID]:
+        raise SignatureFormatError("SignedData digest algorithms must be exactly SM3")
     signer_infos = list(signed_data["signer_infos"])
     if len(signer_infos) != 1:
         raise SignatureFormatError("exactly one SignerInfo expected")
     signer_info = signer_infos[0]
+    # RFC 5652 5.1/5.3: version 3 exactly when the signer is named by SubjectKeyIdentifier.
+    expected_version = 3 if signer_info["sid"].name == "subject_key_identifier" else 1
+    if (
+        signer_info["version"].native != f"v{expected_version}"
+        or signed_data["version"].native != f"v{expected_version}"
+    ):
+        raise SignatureFormatError("SignedData/SignerInfo version does not match the signer identifier")
     if signer_info["digest_algorithm"]["algorithm"].dotted != SM3_OID:
         raise SignatureFormatError("digest algorithm is not SM3")
     if signer_info["signature_algorithm"]["algorithm"].dotted not in (SM2_SM3_OID, SM2_SIGN_OID):
@@ -274,7 +311,8 @@ def _parse(der: bytes) -> ParsedSignature:
     certificates = [
         choice.chosen for choice in (signed_data["certificates"] or []) if choice.name == "certificate"
     ]
-    key = _find_signer_key(signer_info, certificates)
+    certificate, key = _find_signer(signer_info, certificates)
+    bound = _certificate_bound(_single_attr(signed_attrs, "1.2.840.113549.1.9.16.2.47"), certificate)
     # The signature covers the attributes re-tagged as a universal SET, with their stored contents.
     contents = signed_attrs.contents
     attrs_der = b"\x31" + _der_length(len(contents)) + contents
@@ -284,4 +322,5 @@ def _parse(der: bytes) -> ParsedSignature:
         signing_time=signing_time.native if signing_time is not None else None,
         signed_attrs_der=attrs_der,
         signature=bytes(signer_info["signature"].native),
+        certificate_bound=bound,
     )

@@ -28,7 +28,7 @@ from reportlab.pdfgen import canvas
 
 from ysj_protocol.crypto import sm2, sm3
 
-from .cms import build_signed_data
+from .cms import SignatureFormatError, build_signed_data, der_prefix_length
 from .errors import CertFileError
 from .layout import FONT_NAME, PAGE_HEIGHT_MM, ensure_font, layout
 from .model import CertificateData
@@ -254,8 +254,16 @@ class SignedRange:
     gap_start: int
     gap_end: int
 
-    def contents(self, content: bytes) -> bytes:
-        return bytes.fromhex(content[self.gap_start + 1 : self.gap_end - 1].decode("ascii"))
+    def signature_der(self, content: bytes) -> bytes:
+        """The DER CMS from /Contents; the zero padding after it must really be zeros."""
+        raw = bytes.fromhex(content[self.gap_start + 1 : self.gap_end - 1].decode("ascii"))
+        try:
+            length = der_prefix_length(raw)
+        except SignatureFormatError as exc:
+            raise CertFileError(str(exc)) from exc
+        if raw[length:].strip(b"\x00"):
+            raise CertFileError("non-zero bytes after the signature in /Contents")
+        return raw[:length]
 
 
 def check_byte_range(sig: DictionaryObject, content: bytes) -> SignedRange:
@@ -277,6 +285,9 @@ def check_byte_range(sig: DictionaryObject, content: bytes) -> SignedRange:
     hex_part = content[length1 + 1 : second - 1]
     if not hex_part or len(hex_part) % 2 or hex_part.translate(None, _HEX_DIGITS):
         raise CertFileError("the ByteRange gap holds more than hex digits")
+    # One case throughout, so that no byte of the file can change without failing verification.
+    if hex_part != hex_part.upper() and hex_part != hex_part.lower():
+        raise CertFileError("mixed-case hex in /Contents")
     return SignedRange(gap_start=length1, gap_end=second)
 
 

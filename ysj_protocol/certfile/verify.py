@@ -206,7 +206,11 @@ def _inspect_pdf(content: bytes) -> _Signed:
         signed_range = pdf_format.check_byte_range(sig, content)
     except CertFileError as exc:
         raise _Fail(VerificationCode.INTEGRITY, str(exc)) from exc
-    signature = _parse_signature(signed_range.contents(content))
+    try:
+        der = signed_range.signature_der(content)
+    except CertFileError as exc:
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
+    signature = _parse_signature(der)
 
     def load_data() -> CertificateData:
         try:
