@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import EnvelopeCall, Region, TrustedApplication
@@ -6,6 +7,7 @@ from .models import EnvelopeCall, Region, TrustedApplication
 
 @admin.register(Region)
 class RegionAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "code", "division_code", "endpoint", "account_id", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "code", "division_code", "account_id")
