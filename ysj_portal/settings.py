@@ -147,6 +147,18 @@ YSJ_REGION_TIMEOUT = env_float("YSJ_REGION_TIMEOUT", 3.0)
 # Public base URL of the hub, used in signed download addresses (12.1.6, 12.1.7).
 YSJ_PUBLIC_BASE_URL = env_str("YSJ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# Trust service (trust/): token lifetimes, the data key protecting identity numbers, rate limits.
+YSJ_ACCESS_TOKEN_TTL = env_int("YSJ_ACCESS_TOKEN_TTL", 7200)
+YSJ_HOLDER_TOKEN_TTL = env_int("YSJ_HOLDER_TOKEN_TTL", 1800)
+# 32 hex digits (SM4 key); unset: derived from SECRET_KEY (development only).
+YSJ_DATA_KEY = env_str("YSJ_DATA_KEY")
+YSJ_SERVICE_CODE_SKEW = env_int("YSJ_SERVICE_CODE_SKEW", 60)
+YSJ_REGISTER_FAILURE_WINDOW = env_int("YSJ_REGISTER_FAILURE_WINDOW", 900)
+YSJ_REGISTER_MAX_FAILURES_PER_APP = env_int("YSJ_REGISTER_MAX_FAILURES_PER_APP", 5)
+YSJ_REGISTER_MAX_FAILURES_PER_IP = env_int("YSJ_REGISTER_MAX_FAILURES_PER_IP", 20)
+# The request header carrying the client address behind a reverse proxy, e.g. X-Real-IP.
+YSJ_CLIENT_IP_HEADER = env_str("YSJ_CLIENT_IP_HEADER")
+
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
