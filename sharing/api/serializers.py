@@ -18,6 +18,27 @@ class CertificateIdParamsSerializer(AuditFieldsSerializer):
 
     certificateID = serializers.CharField(max_length=256, help_text="证照全局唯一标识")
 
+    def to_internal_value(self, data):
+        # READING.md, table 10: ``certificateId`` is accepted for ``certificateID``.
+        if isinstance(data, dict) and "certificateID" not in data and "certificateId" in data:
+            data = {**data, "certificateID": data["certificateId"]}
+        return super().to_internal_value(data)
+
+
+FILE_FORMAT_HELP = "文件格式 PDF 或 OFD（本系统扩展，可选）；不填则每份证照返回 PDF 与 OFD 两个下载地址"
+
+
+class FileByIdParamsSerializer(CertificateIdParamsSerializer):
+    """Table 4, plus the optional file format."""
+
+    fileFormat = serializers.ChoiceField(choices=["PDF", "OFD"], required=False, help_text=FILE_FORMAT_HELP)
+
+
+class FileByHolderParamsSerializer(HolderQueryParamsSerializer):
+    """Table 5, plus the optional file format."""
+
+    fileFormat = serializers.ChoiceField(choices=["PDF", "OFD"], required=False, help_text=FILE_FORMAT_HELP)
+
 
 class SearchItemSerializer(serializers.Serializer):
     certificateID = serializers.CharField(help_text="证照全局唯一标识，十分钟有效")
@@ -44,9 +65,13 @@ class FileItemSerializer(serializers.Serializer):
     fileUrl = serializers.CharField(help_text="文件下载地址（短时有效的签名地址）")
 
 
+UNAVAILABLE_HELP = "未能应答的地区代码（SH/JS/ZJ/AH）；为空表示四地均已应答。仅基于持证主体的接口返回"
+
+
 class FileResultSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     dataList = FileItemSerializer(many=True)
+    unavailableRegions = serializers.ListField(child=serializers.CharField(), required=False, help_text=UNAVAILABLE_HELP)
 
 
 class InfoItemSerializer(serializers.Serializer):
@@ -60,11 +85,13 @@ class InfoItemSerializer(serializers.Serializer):
     certificateValidateStart = serializers.CharField()
     certificateValidateEnd = serializers.CharField()
     surface = serializers.JSONField(help_text="照面数据，按证照类型与地区而不同")
+    certificateTypeCode = serializers.CharField(help_text="证照类型代码（本系统扩展）")
 
 
 class InfoResultSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     dataList = InfoItemSerializer(many=True)
+    unavailableRegions = serializers.ListField(child=serializers.CharField(), required=False, help_text=UNAVAILABLE_HELP)
 
 
 class VerifyParamsSerializer(AuditFieldsSerializer):
@@ -75,3 +102,8 @@ class VerifyParamsSerializer(AuditFieldsSerializer):
 class VerifyResultSerializer(serializers.Serializer):
     result = serializers.CharField(help_text="核验结果：1-成功 0-失败")
     reason = serializers.CharField(help_text="核验结论说明")
+    regionCode = serializers.CharField(required=False, help_text="颁证地区代码（签名有效时返回）")
+    certificateNumber = serializers.CharField(required=False, help_text="证照照面编号（签名有效时返回）")
+    certificateStatus = serializers.CharField(
+        required=False, help_text="颁证地区答复的证照当前状态：valid 有效、revoked 注销/吊销、expired 过期、unknown 未找到"
+    )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("certificates/info/by-id", views.InfoByIdView.as_view(), name="certificate-info-by-id"),
     path("certificates/info/by-holder", views.InfoByHolderView.as_view(), name="certificate-info-by-holder"),
     path("certificates/verify", views.CertificateVerifyView.as_view(), name="certificate-verify"),
+    path("files/<str:token>", views.download_file, name="certificate-file-download"),
 ]

@@ -1,10 +1,19 @@
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema_view
 
-from trust.envelope import EnvelopeAPIView
+from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from ysj_protocol.client import REQUEST_ID_HEADER
 
+from .. import downloads, services
 from .serializers import (
     CertificateIdParamsSerializer,
+    FileByHolderParamsSerializer,
+    FileByIdParamsSerializer,
     FileResultSerializer,
     HolderQueryParamsSerializer,
     InfoResultSerializer,
@@ -26,25 +35,36 @@ TAGS = ["电子证照共享"]
 class CertificateSearchView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
 
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.search(services.caller_from(ctx, needs_holder=True))
+
 
 @extend_schema_view(
     post=envelope_schema(
-        summary="基于证照标识下载证照文件服务接口", section="12.1.6", params=CertificateIdParamsSerializer,
+        summary="基于证照标识下载证照文件服务接口", section="12.1.6", params=FileByIdParamsSerializer,
         result=FileResultSerializer, tags=TAGS,
+        description="fileUrl 为本系统的短时有效、一次性签名下载地址（GET），由本系统从颁证地区流式转发文件。",
     )
 )
 class FileByIdView(EnvelopeAPIView):
-    params_serializer_class = CertificateIdParamsSerializer
+    params_serializer_class = FileByIdParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.file_by_id(services.caller_from(ctx))
 
 
 @extend_schema_view(
     post=envelope_schema(
-        summary="基于持证主体下载证照文件服务接口", section="12.1.7", params=HolderQueryParamsSerializer,
+        summary="基于持证主体下载证照文件服务接口", section="12.1.7", params=FileByHolderParamsSerializer,
         result=FileResultSerializer, tags=TAGS,
+        description="fileUrl 为本系统的短时有效、一次性签名下载地址（GET），由本系统从颁证地区流式转发文件。",
     )
 )
 class FileByHolderView(EnvelopeAPIView):
-    params_serializer_class = HolderQueryParamsSerializer
+    params_serializer_class = FileByHolderParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.file_by_holder(services.caller_from(ctx, needs_holder=True))
 
 
 @extend_schema_view(
@@ -56,6 +76,9 @@ class FileByHolderView(EnvelopeAPIView):
 class InfoByIdView(EnvelopeAPIView):
     params_serializer_class = CertificateIdParamsSerializer
 
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.info_by_id(services.caller_from(ctx))
+
 
 @extend_schema_view(
     post=envelope_schema(
@@ -65,6 +88,9 @@ class InfoByIdView(EnvelopeAPIView):
 )
 class InfoByHolderView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.info_by_holder(services.caller_from(ctx, needs_holder=True))
 
 
 @extend_schema_view(
@@ -76,3 +102,38 @@ class InfoByHolderView(EnvelopeAPIView):
 )
 class CertificateVerifyView(EnvelopeAPIView):
     params_serializer_class = VerifyParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.verify(services.caller_from(ctx))
+
+
+def _refusal(exc: downloads.DownloadRefused, request_id: str) -> HttpResponse:
+    response = JsonResponse(
+        {"status": exc.status.code, "message": exc.message},
+        status=exc.status.http_status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response[REQUEST_ID_HEADER] = request_id
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def download_file(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed download address of 12.1.6/12.1.7: the file streamed from its region.
+
+    Refusals are JSON ``{"status", "message"}`` with the codes of the status table.
+    """
+    request_id = (request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
+    try:
+        opened = downloads.open_download(token, request_id=request_id)
+    except downloads.DownloadRefused as exc:
+        return _refusal(exc, request_id)
+    response = StreamingHttpResponse(opened.chunks(), content_type=opened.content_type)
+    if opened.size is not None:
+        response["Content-Length"] = str(opened.size)
+    response["Content-Disposition"] = f'attachment; filename="{opened.filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response[REQUEST_ID_HEADER] = request_id
+    return response
