@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ysj_protocol.crypto import sm2
 
-from .validators import normalise_public_key, validate_sm2_public_key
+from .validators import normalise_public_key, validate_sm2_public_key, validate_uscc
 
 
 class RegionCode(models.TextChoices):
@@ -79,17 +81,27 @@ class ApplicationStatus(models.TextChoices):
 class TrustedApplication(models.Model):
     """An application system (电子证照应用系统) allowed to call the hub (10.1 a)."""
 
-    app_id = models.CharField("应用标识 appId", max_length=64, unique=True)
+    app_id = models.CharField(
+        "应用标识 appId", max_length=64, unique=True, help_text="由可信访问平台分配，也是调用时的 head.accountId"
+    )
     name = models.CharField("应用名称", max_length=128)
     region = models.ForeignKey(Region, verbose_name="所属地区", on_delete=models.PROTECT, related_name="applications")
     corp_name = models.CharField("单位名称", max_length=128)
-    corp_code = models.CharField("统一社会信用代码", max_length=18)
-    public_key = models.CharField("SM2 公钥", max_length=130, validators=[validate_sm2_public_key])
+    corp_code = models.CharField("统一社会信用代码", max_length=18, validators=[validate_uscc])
+    contact_name = models.CharField("联系人", max_length=64, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    public_key = models.CharField(
+        "SM2 公钥", max_length=130, validators=[validate_sm2_public_key], help_text="应用系统的 SM2 公钥，04 开头的十六进制曲线点"
+    )
     status = models.CharField("状态", max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.ACTIVE)
+    # Only a salted hash (Django's password hasher) of the appSecret is kept; the secret is shown once.
+    secret_hash = models.CharField("应用密钥摘要", max_length=256, blank=True, editable=False)
+    secret_issued_at = models.DateTimeField("密钥分配时间", null=True, blank=True, editable=False)
+    status_reason = models.CharField("状态说明", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "secret_hash"])
 
     class Meta:
         verbose_name = "可信应用"
@@ -110,6 +122,155 @@ class TrustedApplication(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == ApplicationStatus.ACTIVE
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_hash)
+
+
+class AccessToken(models.Model):
+    """An application access token (应用可信访问令牌, 10.1 a, 12.2.1).
+
+    The token itself is 256 random bits shown once to the application; only its SM3 digest is
+    stored, under a unique index, so that checking a call costs one indexed query.
+    """
+
+    token_hash = models.CharField("令牌摘要（SM3）", max_length=64, unique=True, editable=False)
+    application = models.ForeignKey(
+        TrustedApplication, verbose_name="应用", on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    prefix = models.CharField("令牌前缀", max_length=12, help_text="令牌的前几位，便于与应用核对，不足以使用令牌")
+    issued_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_reason = models.CharField("吊销原因", max_length=200, blank=True)
+    client_ip = models.GenericIPAddressField("申领地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "应用可信访问令牌"
+        verbose_name_plural = "应用可信访问令牌"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["application", "expires_at"], name="trust_atok_app_exp")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…（{self.application_id}）"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, at: datetime | None = None) -> bool:
+        return (at or timezone.now()) >= self.expires_at
+
+
+class AuthType(models.TextChoices):
+    BIOMETRIC = "1", "生物识别"
+    ID_CARD = "2", "读取身份证件"
+    QR_CODE = "3", "扫描二维码"
+    SERVICE_CODE = "sc", "政务服务码验证（12.2.2）"
+
+
+class HolderCodeType(models.TextChoices):
+    ID_CARD = "身份证", "身份证"
+    USCC = "统一社会信用代码", "统一社会信用代码"
+
+
+class HolderToken(models.Model):
+    """A holder's trusted token (服务对象可信访问令牌, 10.1 b, 12.2.2, 12.2.3).
+
+    Bound to the holder, the application that asked and the permission given; it expires. The
+    holder's number is kept SM4-GCM encrypted under the data key (``YSJ_DATA_KEY``) and as an
+    HMAC-SM3 keyed digest for lookups, so a database dump alone does not reveal it; people see
+    the masked form only.
+    """
+
+    token_hash = models.CharField("令牌摘要（SM3）", max_length=64, unique=True, editable=False)
+    application = models.ForeignKey(
+        TrustedApplication, verbose_name="应用", on_delete=models.CASCADE, related_name="holder_tokens"
+    )
+    prefix = models.CharField("令牌前缀", max_length=12)
+    transaction_id = models.CharField("业务流水号", max_length=64, blank=True)
+    auth_type = models.CharField("认证方式", max_length=2, choices=AuthType.choices)
+    holder_name = models.CharField("姓名或名称", max_length=128, blank=True)
+    holder_code_type = models.CharField("证件类型", max_length=16, choices=HolderCodeType.choices)
+    holder_code_sealed = models.TextField("证件号码（密文）", editable=False)
+    holder_key = models.CharField("持证主体摘要", max_length=64, db_index=True, editable=False)
+    holder_code_masked = models.CharField("证件号码", max_length=32)
+    phone_sealed = models.TextField("手机号（密文）", blank=True, editable=False)
+    phone_masked = models.CharField("手机号", max_length=32, blank=True)
+    service_code_type = models.CharField("政务服务码类型", max_length=32, blank=True)
+    service_code_region = models.CharField("政务服务码签发地区", max_length=2, blank=True)
+    permission = models.CharField("访问授权信息", max_length=200, blank=True)
+    location = models.CharField("设备场所位置", max_length=200, blank=True)
+    issued_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_reason = models.CharField("吊销原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "持证主体可信访问令牌"
+        verbose_name_plural = "持证主体可信访问令牌"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "transaction_id"],
+                condition=~models.Q(transaction_id=""),
+                name="trust_htok_unique_transaction",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name or '—'} {self.holder_code_masked}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, at: datetime | None = None) -> bool:
+        return (at or timezone.now()) >= self.expires_at
+
+
+class AcceptedServiceCode(models.Model):
+    """The nonce of every service code accepted, kept while the code is unexpired (replay refusal)."""
+
+    nonce_hash = models.CharField("随机数摘要（SM3）", max_length=64, unique=True, editable=False)
+    code_type = models.CharField("政务服务码类型", max_length=32)
+    region_code = models.CharField("签发地区", max_length=2)
+    application = models.ForeignKey(
+        TrustedApplication, verbose_name="使用应用", on_delete=models.CASCADE, related_name="+"
+    )
+    accepted_at = models.DateTimeField("验证时间", default=timezone.now)
+    expires_at = models.DateTimeField("码过期时间", db_index=True)
+
+    class Meta:
+        verbose_name = "已验证政务服务码"
+        verbose_name_plural = "已验证政务服务码"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code_type}/{self.region_code} {self.accepted_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RegistrationAttempt(models.Model):
+    """One call of 12.2.1, success or failure: the basis of rate limiting and of the audit trail."""
+
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    app_id = models.CharField("应用标识", max_length=64)
+    client_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    succeeded = models.BooleanField("成功")
+    reason = models.CharField("结果", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "可信应用注册记录"
+        verbose_name_plural = "可信应用注册记录"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["app_id", "created_at"], name="trust_reg_app_time"),
+            models.Index(fields=["client_ip", "created_at"], name="trust_reg_ip_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} {'成功' if self.succeeded else '失败'}"
 
 
 class CallDirection(models.TextChoices):

@@ -3,6 +3,10 @@
 from rest_framework import serializers
 
 from trust.envelope.serializers import AuditFieldsSerializer
+from trust.keys import hub_private_key
+from ysj_protocol.crypto import sm2
+from ysj_protocol.crypto.errors import CryptoError
+from ysj_protocol.identifiers import is_valid_resident_id
 
 
 class AppRegisterParamsSerializer(serializers.Serializer):
@@ -25,6 +29,7 @@ class ServiceCodeParamsSerializer(AuditFieldsSerializer):
 
 class ServiceCodeCertificateSerializer(serializers.Serializer):
     certificateID = serializers.CharField(help_text="证照全局唯一标识，十分钟有效（亦以 certificateId 给出）")
+    certificateId = serializers.CharField(help_text="同 certificateID（表 10 的写法）")
     certificateType = serializers.CharField()
     issueDept = serializers.CharField()
     certificateNumber = serializers.CharField()
@@ -35,7 +40,8 @@ class ServiceCodeUserInfoSerializer(serializers.Serializer):
     userName = serializers.CharField(required=False)
     idCard = serializers.CharField(help_text="身份证号")
     phone = serializers.CharField(required=False)
-    trustedToken = serializers.CharField(help_text="可信身份信息令牌")
+    trustedToken = serializers.CharField(help_text="可信身份信息令牌，用于 12.1.5、12.1.7、12.1.9 的 trustedToken")
+    expiresAt = serializers.CharField(help_text="令牌过期时间 yyyy-MM-dd HH:mm:ss")
 
 
 class ServiceCodeResultSerializer(serializers.Serializer):
@@ -44,14 +50,50 @@ class ServiceCodeResultSerializer(serializers.Serializer):
 
 
 class HolderTokenParamsSerializer(serializers.Serializer):
-    transactionId = serializers.CharField(max_length=64, help_text="业务流水号")
+    transactionId = serializers.CharField(
+        max_length=64, help_text="业务流水号；同一应用内唯一，重复申领将被拒绝（4021）"
+    )
     authType = serializers.ChoiceField(choices=["1", "2", "3"], help_text="1 生物识别；2 读取身份证件；3 扫描二维码")
     name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     idType = serializers.IntegerField(required=False, help_text="1 身份证；认证方式为 1 或 2 时必填")
-    idNo = serializers.CharField(max_length=512, required=False, allow_blank=True, help_text="证件号码；认证方式为 1 或 2 时必填")
-    qrCode = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+    idNo = serializers.CharField(
+        max_length=512,
+        required=False,
+        allow_blank=True,
+        help_text="证件号码（18 位居民身份证号码，或以本系统 SM2 公钥加密后的十六进制密文）；认证方式为 1 或 2 时必填",
+    )
+    qrCode = serializers.CharField(
+        max_length=4096, required=False, allow_blank=True, help_text="政务服务码；认证方式为 3 时必填"
+    )
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     permission = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["authType"] in {"1", "2"}:
+            if attrs.get("idType") is None:
+                raise serializers.ValidationError({"idType": "认证方式为 1 或 2 时证件类型必填"})
+            if attrs["idType"] != 1:
+                raise serializers.ValidationError({"idType": "证件类型仅支持 1（身份证）"})
+            if not attrs.get("idNo"):
+                raise serializers.ValidationError({"idNo": "认证方式为 1 或 2 时证件号码必填"})
+            attrs["idNo"] = self._plain_id_number(attrs["idNo"])
+        elif not (attrs.get("qrCode") or "").strip():
+            raise serializers.ValidationError({"qrCode": "认证方式为 3 时二维码码值必填"})
+        return attrs
+
+    @staticmethod
+    def _plain_id_number(value: str) -> str:
+        """The number itself; the SDK may send it SM2-encrypted with the hub's public key (table 11)."""
+        value = value.strip()
+        if len(value) > 18:
+            try:
+                value = sm2.decrypt_hex(hub_private_key(), value).decode("utf-8").strip()
+            except (CryptoError, UnicodeDecodeError) as exc:
+                raise serializers.ValidationError({"idNo": "证件号码密文无法解密"}) from exc
+        value = value.upper()
+        if not is_valid_resident_id(value):
+            raise serializers.ValidationError({"idNo": "不是有效的 18 位居民身份证号码（出生日期或校验码错误）"})
+        return value
 
 
 class HolderTokenResultSerializer(serializers.Serializer):

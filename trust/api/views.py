@@ -1,7 +1,19 @@
+"""Endpoints of 12.2: application registration, service-code verification, holder tokens."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema_view
 
-from trust.envelope import EnvelopeAPIView
+from trust import services
+from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from trust.holders import ID_CARD, HolderIdentity
+from trust.parties import APPLICATION, Party
+from ysj_protocol import status as st
 
 from .serializers import (
     AppRegisterParamsSerializer,
@@ -15,33 +27,110 @@ from .serializers import (
 TAGS = ["可信访问"]
 
 
+class CodeMsgAnswerMixin:
+    """Tables 9 and 11 answer ``code`` (1 success, 0 failure) and ``msg``: a refusal carries both
+    the documented ``head.status`` code and, encrypted, ``{"code": 0, "msg": ..., "status": ...}``."""
+
+    def answer(self, status: st.Status, data: dict[str, Any] | None, *, message: str | None = None) -> HttpResponse:
+        if data is None and not status.ok:
+            data = {"code": 0, "msg": message or status.message, "status": status.code}
+        return super().answer(status, data, message=message)
+
+
 @extend_schema_view(
     post=envelope_schema(
         summary="可信应用注册接口", section="12.2.1", params=AppRegisterParamsSerializer,
         result=AppRegisterResultSerializer, tags=TAGS,
-        description="以平台分配的 appId/appSecret 与单位信息申领应用可信访问令牌。本接口不需要 head.accessToken。",
+        description=(
+            "以平台分配的 appId/appSecret 与单位信息申领应用可信访问令牌。本接口不需要 head.accessToken；"
+            "head.accountId 应与 appId 相同。成功返回 code=1 与 accessToken、expiresAt，之后每次调用把令牌放在 "
+            "head.accessToken。失败时 head.status 为对应状态码（2034 密钥错误、2035 单位不符、2032 已暂停、"
+            "2033 已吊销、2036 appId 不符、2021 失败过多），应答体为 code=0 与 msg。"
+        ),
     )
 )
-class AppRegisterView(EnvelopeAPIView):
+class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
     params_serializer_class = AppRegisterParamsSerializer
     requires_access_token = False
+
+    def resolve_party(self, account_id: str) -> Party | None:
+        # A suspended or revoked application is still answered (encrypted, code 0 and why).
+        party = super().resolve_party(account_id)
+        if party is not None and party.kind == APPLICATION:
+            return dataclasses.replace(party, is_active=True)
+        return party
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        params = ctx.params
+        issued = services.register_application(
+            account_id=ctx.account_id,
+            app_id=params["appId"],
+            app_secret=params["appSecret"],
+            corp_name=params["corpName"],
+            corp_code=params["corpCode"],
+            ip=services.client_ip(ctx.request),
+        )
+        return {
+            "code": 1,
+            "msg": "可信应用注册成功",
+            "accessToken": issued.token,
+            "expiresAt": services.format_time(issued.expires_at),
+        }
 
 
 @extend_schema_view(
     post=envelope_schema(
         summary="政务服务码验证服务接口", section="12.2.2", params=ServiceCodeParamsSerializer,
         result=ServiceCodeResultSerializer, tags=TAGS,
+        description=(
+            "解码长三角三省一市政务服务码（随申码、苏服码、安徽码、浙江电子证照码、上海电子证照二维码及条码、"
+            "支付宝卡包身份证电子证照二维码、长三角证照二维码、电子营业执照小程序二维码），按签发地区登记的公钥验签，"
+            "返回持证主体信息、可信身份信息令牌，以及码中所列、且属于 itemCode 用证清单的证照的十分钟有效标识。"
+            "同一服务码只能验证一次。拒绝：4011 无法识别、4012 已过期、4013 签名不符、4014 已被使用。"
+        ),
     )
 )
 class ServiceCodeVerifyView(EnvelopeAPIView):
     params_serializer_class = ServiceCodeParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        return services.verify_service_code(
+            application=ctx.grants["application"], qr_code=ctx.params["qrCode"], usage=ctx.grants["usage"]
+        )
 
 
 @extend_schema_view(
     post=envelope_schema(
         summary="申领自然人可信访问凭证", section="12.2.3", params=HolderTokenParamsSerializer,
         result=HolderTokenResultSerializer, tags=TAGS,
+        description=(
+            "完成自然人身份认证后申领持证主体可信访问令牌。认证方式 1、2 须带 idType=1 与 idNo（18 位居民身份证号码，"
+            "校验码须正确；可为以本系统 SM2 公钥加密的十六进制密文），认证方式 3 须带 qrCode（政务服务码）。"
+            "transactionId 在同一应用内唯一：重复申领返回 4021，不再签发第二个令牌。令牌与持证主体、申领应用及 "
+            "permission 绑定，到期失效。"
+        ),
     )
 )
-class HolderTokenView(EnvelopeAPIView):
+class HolderTokenView(CodeMsgAnswerMixin, EnvelopeAPIView):
     params_serializer_class = HolderTokenParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        params = ctx.params
+        application = ctx.grants["application"]
+        fields = {
+            "auth_type": params["authType"],
+            "transaction_id": params["transactionId"],
+            "permission": params.get("permission") or "",
+            "location": params.get("location") or "",
+        }
+        if params["authType"] == "3":
+            _, issued = services.redeem_holder_code(application=application, qr_code=params["qrCode"], **fields)
+        else:
+            holder = HolderIdentity(name=(params.get("name") or "").strip(), code_type=ID_CARD, code=params["idNo"])
+            issued = services.issue_holder_token(application=application, holder=holder, **fields)
+        return {
+            "code": 1,
+            "msg": "可信访问凭证申领成功",
+            "trustedToken": issued.token,
+            "expiresAt": services.format_time(issued.expires_at),
+        }

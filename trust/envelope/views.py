@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ysj_protocol import drf
 from ysj_protocol.crypto import sm2
 from ysj_protocol.records import CallRecord
@@ -15,6 +17,10 @@ CallContext = drf.CallContext
 
 
 class EnvelopeAPIView(drf.EnvelopeAPIView):
+    #: Whether a region (identified by its SM2 key) may call the view without an access token
+    #: (trust.access; the catalog and scenario-list queries of 12.1.3 and 12.1.4).
+    region_callers_allowed: ClassVar[bool] = False
+
     def resolve_party(self, account_id: str) -> Party | None:
         return resolve_account(account_id)
 

@@ -1,0 +1,335 @@
+"""Write logic of the trust service: secrets, access tokens, holder tokens, service codes (10, 12.2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ysj_protocol import status as st
+from ysj_protocol.crypto.sm3 import sm3_hex
+from ysj_protocol.envelope import EnvelopeError
+from ysj_protocol.identifiers import mask_phone
+
+from . import protect
+from .holders import HolderIdentity
+from .models import (
+    AcceptedServiceCode,
+    AccessToken,
+    ApplicationStatus,
+    AuthType,
+    HolderToken,
+    RegistrationAttempt,
+    TrustedApplication,
+)
+from .service_codes import DecodedServiceCode, decode_service_code
+from .tokens import ACCESS_PREFIX, HOLDER_PREFIX, display_prefix, new_token, token_digest
+
+logger = logging.getLogger(__name__)
+
+HOLDER_CODE = "holder_code"
+PHONE = "phone"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token as handed out: the value exists only here, the row keeps its digest."""
+
+    token: str
+    expires_at: dt.datetime
+    row: Any
+
+
+def format_time(moment: dt.datetime) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` in the hub's time zone, as the other dates of the protocol."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def holder_key(code_type: str, code: str) -> str:
+    # The sharing services refer to holders by the same keyed digest (certificate IDs, retrievals).
+    from sharing.holders import holder_key as sharing_holder_key
+
+    return sharing_holder_key(code_type, code)
+
+
+# ---------------------------------------------------------------------------- applications
+def new_app_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@transaction.atomic
+def allocate_secret(application: TrustedApplication, *, rotating: bool = False) -> str:
+    """Give the application a new appSecret (shown once) and keep only its salted hash.
+
+    Rotation also revokes the access tokens obtained with the previous secret: a secret is
+    rotated because it may have leaked.
+    """
+    secret = new_app_secret()
+    application.secret_hash = make_password(secret)
+    application.secret_issued_at = timezone.now()
+    application.save(update_fields=["secret_hash", "secret_issued_at", "updated_at"])
+    if rotating:
+        revoke_access_tokens(application.access_tokens.all(), "应用密钥已重置")
+    return secret
+
+
+@transaction.atomic
+def set_application_status(application: TrustedApplication, status: str, reason: str = "") -> None:
+    """Suspend, reactivate or revoke an application; suspension and revocation end its tokens."""
+    application.status = status
+    application.status_reason = reason[:200]
+    application.save(update_fields=["status", "status_reason", "updated_at"])
+    if status != ApplicationStatus.ACTIVE:
+        label = ApplicationStatus(status).label
+        revoke_access_tokens(application.access_tokens.all(), f"应用{label}")
+        revoke_holder_tokens(application.holder_tokens.all(), f"应用{label}")
+
+
+def revoke_access_tokens(tokens: QuerySet[AccessToken], reason: str) -> int:
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_reason=reason[:200])
+
+
+def revoke_holder_tokens(tokens: QuerySet[HolderToken], reason: str) -> int:
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_reason=reason[:200])
+
+
+def issue_access_token(application: TrustedApplication, *, client_ip: str | None = None) -> IssuedToken:
+    token = new_token(ACCESS_PREFIX)
+    expires_at = timezone.now() + dt.timedelta(seconds=settings.YSJ_ACCESS_TOKEN_TTL)
+    row = AccessToken.objects.create(
+        token_hash=token_digest(token),
+        application=application,
+        prefix=display_prefix(token),
+        expires_at=expires_at,
+        client_ip=client_ip,
+    )
+    return IssuedToken(token=token, expires_at=expires_at, row=row)
+
+
+# ---------------------------------------------------------------------------- registration (12.2.1)
+def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address: REMOTE_ADDR, or the header named by YSJ_CLIENT_IP_HEADER behind a proxy."""
+    value = ""
+    header = settings.YSJ_CLIENT_IP_HEADER
+    if header:
+        value = request.headers.get(header, "").split(",")[0].strip()
+    value = value or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _recent_failures(app_id: str, ip: str | None, now: dt.datetime) -> tuple[int, int]:
+    since = now - dt.timedelta(seconds=settings.YSJ_REGISTER_FAILURE_WINDOW)
+    failures = RegistrationAttempt.objects.filter(created_at__gte=since, succeeded=False).exclude(
+        reason="rate_limited"
+    )
+    last_success = RegistrationAttempt.objects.filter(app_id=app_id, succeeded=True).aggregate(at=Max("created_at"))[
+        "at"
+    ]
+    per_app = failures.filter(app_id=app_id, created_at__gte=max(since, last_success or since)).count()
+    per_ip = failures.filter(client_ip=ip).count() if ip else 0
+    return per_app, per_ip
+
+
+def _attempt(app_id: str, ip: str | None, *, succeeded: bool, reason: str) -> None:
+    RegistrationAttempt.objects.create(app_id=app_id[:64], client_ip=ip, succeeded=succeeded, reason=reason)
+
+
+def register_application(
+    *, account_id: str, app_id: str, app_secret: str, corp_name: str, corp_code: str, ip: str | None
+) -> IssuedToken:
+    """Check appId/appSecret and the corporation (12.2.1) and hand out an access token.
+
+    Failures are recorded and counted: more than ``YSJ_REGISTER_MAX_FAILURES_PER_APP`` for one
+    appId (since its last success) or ``..._PER_IP`` from one address within the window are
+    refused with 2021 before the secret is even looked at.
+    """
+    now = timezone.now()
+    per_app, per_ip = _recent_failures(app_id, ip, now)
+    if per_app >= settings.YSJ_REGISTER_MAX_FAILURES_PER_APP or per_ip >= settings.YSJ_REGISTER_MAX_FAILURES_PER_IP:
+        _attempt(app_id, ip, succeeded=False, reason="rate_limited")
+        minutes = max(1, settings.YSJ_REGISTER_FAILURE_WINDOW // 60)
+        raise EnvelopeError(st.RATE_LIMITED, f"注册失败次数过多，请 {minutes} 分钟后再试")
+
+    def refuse(status: st.Status, reason: str, detail: str | None = None) -> EnvelopeError:
+        _attempt(app_id, ip, succeeded=False, reason=reason)
+        logger.info("application registration refused: appId=%s ip=%s reason=%s", app_id[:64], ip, reason)
+        return EnvelopeError(status, detail)
+
+    if app_id != account_id:
+        raise refuse(st.APP_ID_MISMATCH, "app_id_mismatch")
+    application = TrustedApplication.objects.filter(app_id=app_id).first()
+    # check_password also runs on a missing application so that timing does not tell them apart.
+    hashed = application.secret_hash if application is not None and application.secret_hash else None
+    if not check_password(app_secret, hashed) or application is None:
+        raise refuse(st.APP_CREDENTIALS_INVALID, "bad_secret")
+    if application.status == ApplicationStatus.SUSPENDED:
+        raise refuse(st.APP_SUSPENDED, "suspended", application.status_reason or None)
+    if application.status == ApplicationStatus.REVOKED:
+        raise refuse(st.APP_REVOKED, "revoked", application.status_reason or None)
+    if corp_code.strip().upper() != application.corp_code.upper():
+        raise refuse(st.APP_CORP_MISMATCH, "corp_code", "统一社会信用代码不符")
+    if corp_name.strip() != application.corp_name.strip():
+        raise refuse(st.APP_CORP_MISMATCH, "corp_name", "单位名称不符")
+    with transaction.atomic():
+        issued = issue_access_token(application, client_ip=ip)
+        _attempt(app_id, ip, succeeded=True, reason="ok")
+    return issued
+
+
+# ---------------------------------------------------------------------------- holder tokens
+def issue_holder_token(
+    *,
+    application: TrustedApplication,
+    holder: HolderIdentity,
+    auth_type: str,
+    phone: str = "",
+    transaction_id: str = "",
+    permission: str = "",
+    location: str = "",
+    service_code: DecodedServiceCode | None = None,
+) -> IssuedToken:
+    """A holder token bound to the holder, the application and the permission given; it expires.
+
+    A repeated ``transactionId`` of the same application is refused (4021), never answered with
+    a second token: the first token was handed out once and is not kept in a readable form.
+    """
+    token = new_token(HOLDER_PREFIX)
+    expires_at = timezone.now() + dt.timedelta(seconds=settings.YSJ_HOLDER_TOKEN_TTL)
+    if transaction_id and HolderToken.objects.filter(application=application, transaction_id=transaction_id).exists():
+        raise EnvelopeError(st.DUPLICATE_TRANSACTION, f"transactionId {transaction_id[:64]} 已申领过令牌")
+    try:
+        with transaction.atomic():
+            row = HolderToken.objects.create(
+                token_hash=token_digest(token),
+                application=application,
+                prefix=display_prefix(token),
+                transaction_id=transaction_id,
+                auth_type=auth_type,
+                holder_name=holder.name[:128],
+                holder_code_type=holder.code_type,
+                holder_code_sealed=protect.seal(holder.code, HOLDER_CODE),
+                holder_key=holder_key(holder.code_type, holder.code),
+                holder_code_masked=holder.masked_code,
+                phone_sealed=protect.seal(phone, PHONE),
+                phone_masked=mask_phone(phone) if phone else "",
+                service_code_type=service_code.code_type if service_code else "",
+                service_code_region=service_code.region_code if service_code else "",
+                permission=permission[:200],
+                location=location[:200],
+                expires_at=expires_at,
+            )
+    except IntegrityError as exc:  # a concurrent request with the same transactionId won
+        raise EnvelopeError(st.DUPLICATE_TRANSACTION, f"transactionId {transaction_id[:64]} 已申领过令牌") from exc
+    return IssuedToken(token=token, expires_at=expires_at, row=row)
+
+
+def holder_identity(row: HolderToken) -> HolderIdentity:
+    """The holder of a token, the number decrypted in memory for this call only."""
+    return HolderIdentity(
+        name=row.holder_name,
+        code_type=row.holder_code_type,
+        code=protect.unseal(row.holder_code_sealed, HOLDER_CODE),
+        token=row,
+    )
+
+
+# ---------------------------------------------------------------------------- service codes
+def accept_service_code(decoded: DecodedServiceCode, application: TrustedApplication) -> None:
+    """Remember the code's nonce until it expires; a second presentation is refused (4014)."""
+    if not decoded.replay_key:
+        return
+    digest = sm3_hex(decoded.replay_key.encode("utf-8"))
+    if AcceptedServiceCode.objects.filter(nonce_hash=digest).exists():
+        raise EnvelopeError(st.SERVICE_CODE_REPLAYED)
+    try:
+        with transaction.atomic():
+            AcceptedServiceCode.objects.create(
+                nonce_hash=digest,
+                code_type=decoded.code_type,
+                region_code=decoded.region_code,
+                application=application,
+                expires_at=decoded.expires_at or timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise EnvelopeError(st.SERVICE_CODE_REPLAYED) from exc
+
+
+def decoded_holder(decoded: DecodedServiceCode) -> HolderIdentity:
+    return HolderIdentity(name=decoded.holder_name, code_type=decoded.holder_code_type, code=decoded.holder_code)
+
+
+def redeem_holder_code(
+    *, application: TrustedApplication, qr_code: str, **token_fields: Any
+) -> tuple[DecodedServiceCode, IssuedToken]:
+    """Decode a service code and issue the holder's token in one transaction (12.2.3 authType 3)."""
+    decoded = decode_service_code(qr_code)
+    with transaction.atomic():
+        accept_service_code(decoded, application)
+        issued = issue_holder_token(
+            application=application,
+            holder=decoded_holder(decoded),
+            phone=decoded.phone,
+            service_code=decoded,
+            **token_fields,
+        )
+    return decoded, issued
+
+
+def verify_service_code(*, application: TrustedApplication, qr_code: str, usage: Any) -> dict[str, Any]:
+    """12.2.2: decode the code, issue the holder's token and ten-minute IDs of its certificates.
+
+    Only certificates whose type the scenario list (``usage``) allows are listed; the others the
+    code may name are left out, as any other use outside the list would be refused.
+    """
+    from sharing.certificate_ids import issue_certificate_id
+
+    allowed = set(getattr(usage, "allowed_type_codes", None) or [])
+    with transaction.atomic():
+        decoded, issued = redeem_holder_code(
+            application=application, qr_code=qr_code, auth_type=AuthType.SERVICE_CODE
+        )
+        holder = HolderIdentity(
+            name=decoded.holder_name, code_type=decoded.holder_code_type, code=decoded.holder_code, token=issued.row
+        )
+        certificates = []
+        for item in decoded.certificates:
+            if item["certificateTypeCode"] not in allowed:
+                continue
+            summary = {key: item[key] for key in ("certificateType", "certificateTypeCode", "issueDept",
+                                                   "certificateNumber", "issueDate")}
+            certificate_id = issue_certificate_id(
+                application=application,
+                holder=holder,
+                scenario_list=usage.scenario_list,
+                region_code=decoded.region_code,
+                certificate_ref=item["certificateRef"],
+                summary=summary,
+            )
+            certificates.append(
+                {
+                    "certificateID": certificate_id,
+                    "certificateId": certificate_id,
+                    "certificateType": item["certificateType"],
+                    "issueDept": item["issueDept"],
+                    "certificateNumber": item["certificateNumber"],
+                    "issueDate": item["issueDate"],
+                }
+            )
+    user_info = {"userName": decoded.holder_name, "idCard": decoded.holder_code, "trustedToken": issued.token,
+                 "expiresAt": format_time(issued.expires_at)}
+    if decoded.phone:
+        user_info["phone"] = decoded.phone
+    return {"userInfo": user_info, "certificateList": certificates}
