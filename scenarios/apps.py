@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class ScenariosConfig(AppConfig):
     name = "scenarios"
     verbose_name = "用证清单"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from catalog.signals import catalog_entry_changed
+
+        from .permissions import ensure_groups_after_migrate
+        from .propagation import on_catalog_entry_changed
+
+        catalog_entry_changed.connect(on_catalog_entry_changed, dispatch_uid="scenarios-follow-catalog")
+        # After the auth app's own post_migrate handler has created the permissions.
+        post_migrate.connect(ensure_groups_after_migrate, sender=self, dispatch_uid="scenarios-governance-groups")

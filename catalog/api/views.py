@@ -1,6 +1,10 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_view
 
-from trust.envelope import EnvelopeAPIView
+from catalog.models import CatalogEntry
+from catalog.payloads import catalog_item
+from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
 
 from .serializers import CatalogQueryParamsSerializer, CatalogQueryResultSerializer
@@ -17,4 +21,11 @@ from .serializers import CatalogQueryParamsSerializer, CatalogQueryResultSeriali
     )
 )
 class CatalogQueryView(EnvelopeAPIView):
+    """12.1.3: the published catalog entries inside their share window, in one query."""
+
     params_serializer_class = CatalogQueryParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        entries = CatalogEntry.objects.shared_at().order_by("type_code")
+        data = [catalog_item(entry) for entry in entries]
+        return {"total": len(data), "dataList": data}

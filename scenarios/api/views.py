@@ -1,7 +1,18 @@
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_view
 
-from trust.envelope import EnvelopeAPIView
+from catalog.models import CatalogEntry
+from scenarios.models import ScenarioList
+from scenarios.payloads import scenario_item, shared_entries
+from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from trust.models import TrustedApplication
+from trust.parties import APPLICATION
+from ysj_protocol import status
+from ysj_protocol.envelope import EnvelopeError
 
 from .serializers import ScenarioQueryParamsSerializer, ScenarioQueryResultSerializer
 
@@ -17,4 +28,39 @@ from .serializers import ScenarioQueryParamsSerializer, ScenarioQueryResultSeria
     )
 )
 class ScenarioQueryView(EnvelopeAPIView):
+    """12.1.4: the live lists associated with ``appId`` (9 c), valid now, with their shared types.
+
+    An application system asks for itself; a region may ask for an application system of its
+    own region (to configure it, 6.1 c). Two queries whatever the number of lists.
+    """
+
     params_serializer_class = ScenarioQueryParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        app_id = ctx.params["appId"]
+        application = self._application(ctx, app_id)
+        now = timezone.now()
+        lists = (
+            ScenarioList.objects.valid_at(now)
+            .filter(applications=application)
+            .order_by("code")
+            .prefetch_related(
+                Prefetch(
+                    "published_entries",
+                    queryset=CatalogEntry.objects.only("type_code", "type_name", "status", "share_start", "share_end"),
+                )
+            )
+        )
+        data = [scenario_item(scenario, shared_entries(scenario, now)) for scenario in lists]
+        return {"total": len(data), "dataList": data}
+
+    def _application(self, ctx: CallContext, app_id: str) -> TrustedApplication:
+        party = ctx.party
+        if getattr(party, "kind", None) == APPLICATION:
+            if app_id != party.account_id:
+                raise EnvelopeError(status.INVALID_PARAMETERS, "appId：只能查询调用方自身关联的用证清单")
+            return party.application
+        application = TrustedApplication.objects.filter(app_id=app_id).first()
+        if application is None or application.region_id != getattr(party.region, "pk", None):
+            raise EnvelopeError(status.INVALID_PARAMETERS, "appId：未登记或不属于调用地区")
+        return application
