@@ -1,0 +1,125 @@
+"""Provider endpoints of the region (docs/region-protocol.md): search, info, file, status, and downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from ysj_protocol import status as st
+from ysj_protocol.envelope import EnvelopeError
+
+from ...envelope import CallContext, NodeEnvelopeAPIView
+from .. import files, services
+from ..models import CertificateStatus
+from .serializers import (
+    CertificateRefSerializer,
+    FileParamsSerializer,
+    SearchParamsSerializer,
+    StatusParamsSerializer,
+)
+
+
+class SearchView(NodeEnvelopeAPIView):
+    """Valid certificates of a holder among the types of the scenario list (8.2)."""
+
+    params_serializer_class = SearchParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        params = ctx.params
+        found = services.search(
+            params["holder"],
+            params["certificateTypeCodes"],
+            type_name=params["certificateType"],
+            number=params["certificateNumber"],
+        )
+        services.record_disclosure("search", found, params["audit"], ctx.request_id)
+        return {"total": len(found), "dataList": [services.summary(c) for c in found]}
+
+
+class InfoView(NodeEnvelopeAPIView):
+    """The fields of tables 6 and 7, surface data included (8.3 b)."""
+
+    params_serializer_class = CertificateRefSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        certificate = services.get_certificate(ctx.params["certificateRef"])
+        services.record_disclosure("info", [certificate], ctx.params["audit"], ctx.request_id)
+        return services.details(certificate)
+
+
+class FileView(NodeEnvelopeAPIView):
+    """A single-use download address of the signed file, valid for NODE_TICKET_SECONDS."""
+
+    params_serializer_class = FileParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        certificate = services.get_certificate(ctx.params["certificateRef"])
+        current = certificate.effective_status()
+        if current != CertificateStatus.VALID:
+            raise EnvelopeError(
+                st.CERTIFICATE_NOT_FOUND, f"该证照当前状态为{CertificateStatus(current).label}，不提供文件"
+            )
+        stored = services.ensure_file(certificate, ctx.params["fileFormat"])
+        token, _ = services.issue_ticket(stored, ctx.params["audit"]["bizNum"])
+        services.record_disclosure("file", [certificate], ctx.params["audit"], ctx.request_id)
+        path = reverse("node-download", kwargs={"token": token})
+        base = settings.NODE_PUBLIC_URL or ctx.request.build_absolute_uri("/").rstrip("/")
+        return {
+            "downloadUrl": f"{base}{path}",
+            "fileFormat": stored.file_format,
+            "size": stored.size,
+            "sm3": stored.sm3,
+            "expiresIn": settings.NODE_TICKET_SECONDS,
+        }
+
+
+class StatusView(NodeEnvelopeAPIView):
+    """The certificate's current status, for file verification (12.1.10)."""
+
+    params_serializer_class = StatusParamsSerializer
+
+    def handle(self, ctx: CallContext) -> dict[str, Any]:
+        params = ctx.params
+        return {
+            "status": services.status_of(
+                ref=params["certificateRef"],
+                number=params["certificateNumber"],
+                type_code=params["certificateTypeCode"],
+            )
+        }
+
+
+@require_GET
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """Stream the file of a valid ticket (plain GET, docs/region-protocol.md); the ticket is then spent."""
+    stored = services.redeem_ticket(token)
+    if stored is None:
+        refused = st.DOWNLOAD_LINK_INVALID
+        return JsonResponse(
+            {"status": refused.code, "message": refused.message},
+            status=refused.http_status,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    try:
+        handle = files.open_file(stored.path)
+    except FileNotFoundError:
+        gone = st.CERTIFICATE_NOT_FOUND
+        return JsonResponse(
+            {"status": gone.code, "message": "证照文件不存在，请重新申请下载"},
+            status=gone.http_status,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    response = FileResponse(
+        handle,
+        content_type=stored.content_type,
+        as_attachment=True,
+        filename=f"{stored.certificate.ref}.{stored.file_format.lower()}",
+    )
+    response["Content-Length"] = str(stored.size)
+    response["X-Content-SM3"] = stored.sm3
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,234 @@
+"""Write and read logic of the certificate store: the provider side of search, info, file and status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ysj_protocol import status as st
+from ysj_protocol.crypto.sm3 import sm3_hex
+from ysj_protocol.envelope import EnvelopeError
+
+from .. import demo
+from . import files
+from .models import (
+    Certificate,
+    CertificateFile,
+    CertificateStatus,
+    Disclosure,
+    DownloadTicket,
+    FileFormat,
+    Holder,
+)
+
+UNKNOWN = "unknown"
+
+
+# ---------------------------------------------------------------------- answers
+def summary(certificate: Certificate) -> dict[str, Any]:
+    """A search hit (docs/region-protocol.md): what 12.1.5 shows, plus our own reference."""
+    return {
+        "certificateRef": certificate.ref,
+        "certificateType": certificate.type_name,
+        "certificateTypeCode": certificate.type_code,
+        "issueDept": certificate.issue_dept,
+        "certificateNumber": certificate.number,
+        "issueDate": certificate.issue_date.isoformat(),
+        "status": certificate.effective_status(),
+    }
+
+
+def details(certificate: Certificate) -> dict[str, Any]:
+    """The fields of tables 6 and 7; an indefinite end of validity is an empty string (6.3 d)."""
+    holder = certificate.holder
+    return {
+        "certificateRef": certificate.ref,
+        "certificateType": certificate.type_name,
+        "certificateTypeCode": certificate.type_code,
+        "certificateHolder": holder.name,
+        "certificateHolderCode": holder.code,
+        "certificateHolderType": holder.code_type,
+        "issueDept": certificate.issue_dept,
+        "certificateNumber": certificate.number,
+        "issueDate": certificate.issue_date.isoformat(),
+        "certificateValidateStart": certificate.valid_from.isoformat(),
+        "certificateValidateEnd": certificate.valid_until.isoformat() if certificate.valid_until else "",
+        "surface": certificate.surface,
+        "status": certificate.effective_status(),
+    }
+
+
+# ---------------------------------------------------------------------- reads
+def search(
+    holder: dict[str, str],
+    type_codes: Iterable[str],
+    *,
+    type_name: str = "",
+    number: str = "",
+) -> list[Certificate]:
+    """Valid certificates of ``holder`` among ``type_codes``, optionally narrowed by type name / face number.
+
+    The holder is matched on code and code type; when a name is given it must match too, so a
+    code paired with someone else's name discloses nothing.
+    """
+    queryset = (
+        Certificate.objects.effective_valid()
+        .select_related("holder")
+        .filter(
+            holder__code=holder["code"].strip().upper(),
+            holder__code_type=holder["codeType"],
+            type_code__in=list(type_codes),
+        )
+    )
+    name = (holder.get("name") or "").strip()
+    if name:
+        queryset = queryset.filter(holder__name=name)
+    if type_name:
+        queryset = queryset.filter(type_name=type_name)
+    if number:
+        queryset = queryset.filter(number=number)
+    return list(queryset.order_by("type_code", "-issue_date", "id"))
+
+
+def get_certificate(ref: str) -> Certificate:
+    certificate = Certificate.objects.select_related("holder").filter(ref=ref).first()
+    if certificate is None:
+        raise EnvelopeError(st.CERTIFICATE_NOT_FOUND, "本地区无此证照")
+    return certificate
+
+
+def status_of(*, ref: str = "", number: str = "", type_code: str = "") -> str:
+    queryset = Certificate.objects.all()
+    certificate = (
+        queryset.filter(ref=ref).first() if ref else queryset.filter(number=number, type_code=type_code).first()
+    )
+    return certificate.effective_status() if certificate else UNKNOWN
+
+
+# ---------------------------------------------------------------------- disclosures
+def record_disclosure(action: str, certificates: Iterable[Certificate], audit: dict[str, str], request_id: str) -> None:
+    Disclosure.objects.bulk_create(
+        Disclosure(
+            action=action,
+            certificate=certificate,
+            app_id=audit.get("appId", "")[:64],
+            item_code=audit.get("itemCode", "")[:64],
+            item_org=audit.get("itemOrg", "")[:128],
+            operator=audit.get("operator", "")[:64],
+            use_for=audit.get("useFor", "")[:255],
+            biz_num=audit.get("bizNum", "")[:64],
+            request_id=request_id[:64],
+        )
+        for certificate in certificates
+    )
+
+
+# ---------------------------------------------------------------------- files
+def ensure_file(certificate: Certificate, file_format: str) -> CertificateFile:
+    """The signed file in ``file_format``, generated and stored on first request only."""
+    existing = CertificateFile.objects.filter(certificate=certificate, file_format=file_format).first()
+    if existing is not None and (files.file_root() / existing.path).exists():
+        return existing
+    with transaction.atomic():
+        # Serialise generation per certificate: a second caller waits and finds the file.
+        Certificate.objects.select_for_update().filter(pk=certificate.pk).first()
+        existing = CertificateFile.objects.filter(certificate=certificate, file_format=file_format).first()
+        if existing is not None and (files.file_root() / existing.path).exists():
+            return existing
+        content = files.render_signed(certificate, file_format)
+        relative = files.relative_path(certificate, file_format)
+        size, digest = files.write_file(relative, content)
+        values = {
+            "path": relative,
+            "size": size,
+            "sm3": digest,
+            "signer_fingerprint": files.node_private_key().public_key.fingerprint(),
+        }
+        stored, _ = CertificateFile.objects.update_or_create(
+            certificate=certificate, file_format=file_format, defaults=values
+        )
+        return stored
+
+
+def issue_ticket(certificate_file: CertificateFile, biz_num: str = "") -> tuple[str, DownloadTicket]:
+    """A fresh single-use ticket; only its digest is stored, the token goes to the caller."""
+    token = secrets.token_urlsafe(32)
+    ticket = DownloadTicket.objects.create(
+        token_digest=sm3_hex(token.encode("ascii")),
+        file=certificate_file,
+        biz_num=biz_num[:64],
+        expires_at=timezone.now() + dt.timedelta(seconds=settings.NODE_TICKET_SECONDS),
+    )
+    return token, ticket
+
+
+def redeem_ticket(token: str) -> CertificateFile | None:
+    """The file of a valid ticket, marking it used; None when unknown, used or expired.
+
+    A single conditional UPDATE makes the ticket single-use even under concurrent downloads.
+    """
+    if not token or len(token) > 128:
+        return None
+    digest = sm3_hex(token.encode("utf-8"))
+    now = timezone.now()
+    claimed = DownloadTicket.objects.filter(token_digest=digest, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
+    if claimed != 1:
+        return None
+    return CertificateFile.objects.select_related("certificate").get(tickets__token_digest=digest)
+
+
+def purge_tickets(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    deleted, _ = DownloadTicket.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------- management
+@transaction.atomic
+def set_status(certificate: Certificate, new_status: str, reason: str = "") -> Certificate:
+    if new_status not in CertificateStatus.values:
+        raise ValueError(f"unknown status {new_status!r}")
+    certificate.status = new_status
+    certificate.status_reason = reason[:255]
+    certificate.save(update_fields=["status", "status_reason", "updated_at"])
+    return certificate
+
+
+@transaction.atomic
+def seed_demo(region: str) -> tuple[int, int]:
+    """Load the demo certificates of ``region`` (idempotent: re-running updates in place)."""
+    holders: dict[tuple[str, str], Holder] = {}
+    count = 0
+    for item in demo.certificates_for_region(region):
+        key = (item.holder_code_type, item.holder_code)
+        if key not in holders:
+            holders[key], _ = Holder.objects.update_or_create(
+                code_type=item.holder_code_type, code=item.holder_code, defaults={"name": item.holder_name}
+            )
+        Certificate.objects.update_or_create(
+            type_code=item.type_code,
+            number=item.number,
+            defaults={
+                "ref": item.ref,
+                "holder": holders[key],
+                "type_name": item.type_name,
+                "issue_dept": item.issue_dept,
+                "issue_date": item.issue_date,
+                "valid_from": item.valid_from,
+                "valid_until": item.valid_until,
+                "status": item.status,
+                "surface": item.surface,
+            },
+        )
+        count += 1
+    return len(holders), count
+
+
+FILE_FORMATS = tuple(FileFormat.values)

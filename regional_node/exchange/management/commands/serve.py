@@ -1,0 +1,90 @@
+"""Serve the node with gunicorn (threads), the forwarding sweeper running in each worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connections
+from gunicorn.app.base import BaseApplication
+
+from regional_node import drills
+from regional_node.keys import hub_public_key, node_public_key
+
+
+def _start_sweeper(worker: Any) -> None:
+    from regional_node.exchange.forwarding import Sweeper
+
+    worker.node_sweeper = Sweeper()
+    worker.node_sweeper.start()
+
+
+def _stop_sweeper(server: Any, worker: Any) -> None:
+    sweeper = getattr(worker, "node_sweeper", None)
+    if sweeper is not None:
+        sweeper.stop()
+
+
+class NodeServer(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):  # noqa: ANN201 - the WSGI application
+        from regional_node.wsgi import application
+
+        return application
+
+
+class Command(BaseCommand):
+    help = "运行本地区电子证照管理系统参考节点（gunicorn）"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8101)
+        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument("--threads", type=int, default=32)
+        parser.add_argument("--seed", action="store_true", help="启动前载入演示数据")
+        parser.add_argument("--no-migrate", action="store_true", help="不执行数据库迁移")
+        parser.add_argument("--access-log", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        # Fail now, with a clear message, rather than on the first call.
+        node_key = node_public_key()
+        hub_public_key()
+        if not options["no_migrate"]:
+            call_command("migrate", verbosity=0, interactive=False)
+        if options["seed"]:
+            call_command("seed_demo", verbosity=0)
+        drills.clear()
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        connections.close_all()
+        self.stdout.write(
+            f"{settings.NODE_REGION_NAME}电子证照管理系统 http://{options['host']}:{options['port']}/ "
+            f"公钥 {node_key.hex()}",
+        )
+        self.stdout.flush()
+        NodeServer(
+            {
+                "bind": f"{options['host']}:{options['port']}",
+                "workers": options["workers"],
+                "threads": options["threads"],
+                "worker_class": "gthread",
+                "timeout": 180,
+                "graceful_timeout": 5,
+                "keepalive": 15,
+                "accesslog": "-" if options["access_log"] else None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": f"ysj-node-{settings.NODE_REGION.lower()}",
+                "post_worker_init": _start_sweeper,
+                "worker_exit": _stop_sweeper,
+            }
+        ).run()

@@ -1,0 +1,120 @@
+"""Receiving publications (idempotent, in sequence order per object) and handing them to subscribers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ysj_protocol import status as st
+from ysj_protocol.envelope import EnvelopeError
+
+from ..keys import hub_public_key
+from .models import Forwarding, Publication, PublicationAction, PublishedEntry, Subscriber
+from .signing import verify_publication
+
+
+@dataclass(slots=True)
+class Receipt:
+    publication: Publication
+    duplicate: bool
+    applied: bool
+
+    def answer(self) -> dict[str, Any]:
+        return {"accepted": True, "duplicate": self.duplicate, "applied": self.applied}
+
+
+def _check_payload(message: dict[str, Any]) -> None:
+    """The payload names the object it is about: 12.1.3 entries by type code, 12.1.4 lists by item code."""
+    payload = message["payload"]
+    key = "certificateTypeCode" if message["kind"] == "catalog" else "itemCode"
+    if key in payload and str(payload[key]) != message["code"]:
+        raise EnvelopeError(st.INVALID_PARAMETERS, f"payload.{key} 与 code 不一致")
+
+
+def receive(message: dict[str, Any], *, raw: dict[str, Any] | None = None) -> Receipt:
+    """Store a publication once and apply it unless a newer one for the same object is already in force.
+
+    ``message`` has been validated for shape; ``raw`` is what was sent, over which the hub's
+    signature is checked. A known publicationId changes nothing and is answered as a duplicate.
+    """
+    known = Publication.objects.filter(publication_id=message["publicationId"]).first()
+    if known is not None:
+        return Receipt(known, duplicate=True, applied=known.applied)
+    if not verify_publication(raw if raw is not None else message, message["signature"], hub_public_key()):
+        raise EnvelopeError(st.INVALID_PARAMETERS, "signature 验证失败：发布不是由融合共享服务系统签发的")
+    _check_payload(message)
+    try:
+        with transaction.atomic():
+            return _store_and_apply(message)
+    except IntegrityError as exc:
+        # Two deliveries of the same publication raced; the other one stored it.
+        known = Publication.objects.filter(publication_id=message["publicationId"]).first()
+        if known is not None:
+            return Receipt(known, duplicate=True, applied=known.applied)
+        raise EnvelopeError(st.INVALID_PARAMETERS, "sequence 已被另一条发布使用") from exc
+
+
+def _store_and_apply(message: dict[str, Any]) -> Receipt:
+    if Publication.objects.filter(sequence=message["sequence"]).exists():
+        raise EnvelopeError(st.INVALID_PARAMETERS, "sequence 已被另一条发布使用")
+    entry = (
+        PublishedEntry.objects.select_for_update().filter(kind=message["kind"], code=message["code"]).first()
+    )
+    applies = entry is None or entry.sequence < message["sequence"]
+    publication = Publication.objects.create(
+        publication_id=message["publicationId"],
+        sequence=message["sequence"],
+        kind=message["kind"],
+        action=message["action"],
+        code=message["code"],
+        published_at=message["publishedAt"],
+        payload=message["payload"],
+        signature=message["signature"].upper(),
+        applied=applies,
+    )
+    if applies:
+        withdrawn = message["action"] == PublicationAction.WITHDRAW
+        if entry is None:
+            PublishedEntry.objects.create(
+                kind=message["kind"],
+                code=message["code"],
+                sequence=message["sequence"],
+                action=message["action"],
+                payload=message["payload"],
+                published_at=message["publishedAt"],
+                first_published_at=message["publishedAt"],
+                withdrawn=withdrawn,
+            )
+        else:
+            entry.sequence = message["sequence"]
+            entry.action = message["action"]
+            entry.payload = message["payload"]
+            entry.published_at = message["publishedAt"]
+            entry.withdrawn = withdrawn
+            entry.save()
+        schedule_forwarding(publication)
+    return Receipt(publication, duplicate=False, applied=applies)
+
+
+def schedule_forwarding(publication: Publication) -> list[Forwarding]:
+    """One delivery per active subscriber, attempted right after commit and then by the sweeper."""
+    now = timezone.now()
+    forwardings = [
+        Forwarding(publication=publication, subscriber=subscriber, next_attempt_at=now)
+        for subscriber in Subscriber.objects.filter(is_active=True)
+    ]
+    Forwarding.objects.bulk_create(forwardings, ignore_conflicts=True)
+    if forwardings:
+        from .forwarding import deliver_soon
+
+        transaction.on_commit(lambda: deliver_soon(publication.pk))
+    return forwardings
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """2, 4, 8 ... seconds, at most five minutes, before the next attempt."""
+    return dt.timedelta(seconds=min(2**attempts, 300))

@@ -1,0 +1,135 @@
+"""Settings of one regional node, all from environment variables (README, "The reference regional node").
+
+One process serves one region (``NODE_REGION``). With nothing else set it keeps its SQLite
+database, key and certificate files under ``var/nodes/<region>/`` and ``var/keys/nodes/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_float, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = env_path("YSJ_VAR_DIR", BASE_DIR / "var")
+
+REGIONS = {
+    "SH": ("上海市", "310000"),
+    "JS": ("江苏省", "320000"),
+    "ZJ": ("浙江省", "330000"),
+    "AH": ("安徽省", "340000"),
+}
+
+NODE_REGION = env_str("NODE_REGION", "SH").strip().upper()
+if NODE_REGION not in REGIONS:
+    raise ImproperlyConfigured(f"NODE_REGION must be one of {', '.join(REGIONS)}, not {NODE_REGION!r}")
+NODE_REGION_NAME, NODE_DIVISION_CODE = REGIONS[NODE_REGION]
+
+NODE_DATA_DIR = env_path("NODE_DATA_DIR", VAR_DIR / "nodes" / NODE_REGION.lower())
+NODE_FILE_ROOT = NODE_DATA_DIR / "files"
+NODE_PRIVATE_KEY = env_str("NODE_PRIVATE_KEY")
+NODE_KEY_FILE = env_path("NODE_KEY_FILE", VAR_DIR / "keys" / "nodes" / f"{NODE_REGION.lower()}.key")
+# The hub: the only caller of the provider endpoints and the signer of publications.
+NODE_HUB_PUBLIC_KEY = env_str("NODE_HUB_PUBLIC_KEY")
+NODE_HUB_ACCOUNT_ID = env_str("NODE_HUB_ACCOUNT_ID", "ysj-hub")
+# Our own accountId when we call the region's application systems (publication forwarding).
+NODE_ACCOUNT_ID = env_str("NODE_ACCOUNT_ID", f"region-{NODE_REGION.lower()}")
+# Base of the download addresses handed to the hub; empty: taken from the request.
+NODE_PUBLIC_URL = env_str("NODE_PUBLIC_URL").rstrip("/")
+NODE_TICKET_SECONDS = env_int("NODE_TICKET_SECONDS", 60)
+NODE_FORWARD_TIMEOUT = env_float("NODE_FORWARD_TIMEOUT", 5.0)
+NODE_FORWARD_MAX_ATTEMPTS = env_int("NODE_FORWARD_MAX_ATTEMPTS", 8)
+NODE_FORWARD_SWEEP_SECONDS = env_float("NODE_FORWARD_SWEEP_SECONDS", 2.0)
+# Facilities for demos and drills; never on in production.
+NODE_DRILLS = env_bool("NODE_DRILLS", False)
+NODE_SERVICE_CODES = env_bool("NODE_SERVICE_CODES", False)
+NODE_SERVICE_CODE_SECONDS = env_int("NODE_SERVICE_CODE_SECONDS", 300)
+
+DEBUG = env_bool("NODE_DEBUG", False)
+SECRET_KEY = env_str("NODE_SECRET_KEY") or "insecure-node-development-key-set-NODE_SECRET_KEY"
+ALLOWED_HOSTS = env_list("NODE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("NODE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "regional_node.certificates",
+    "regional_node.exchange",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "regional_node.drills.DrillMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "regional_node.urls"
+WSGI_APPLICATION = "regional_node.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+NODE_DATABASE_URL = env_str("NODE_DATABASE_URL", f"sqlite:///{NODE_DATA_DIR / 'node.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(NODE_DATABASE_URL, conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Request threads and the forwarder write concurrently: wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env_path("NODE_STATIC_ROOT", NODE_DATA_DIR / "static")
+WHITENOISE_USE_FINDERS = True
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("NODE_BEHIND_TLS_PROXY") else None
+
+# Publications and provider calls are small; nothing large is ever posted to a node.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("NODE_ENVELOPE_MAX_BYTES", 1024 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": f"%(asctime)s %(levelname)s node-{NODE_REGION} %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("NODE_LOG_LEVEL", "INFO")},
+}
