@@ -1,0 +1,164 @@
+"""The checks before every call (7.3, 10.2) over real HTTP, through a probe behind the real view."""
+
+import pytest
+from django.utils import timezone
+
+from trust.access import check_access_token
+from trust.models import ApplicationStatus
+from trust.services import set_application_status
+
+from ..factories import ApplicationFactory, RegionFactory
+from .factories import access_token, call, catalog_entry, holder_token, live_scenario
+from .holders import PERSON
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.trust.urls")]
+
+PROBE = "/test/probe"
+
+
+@pytest.fixture
+def app_a():
+    return ApplicationFactory(app_id="app-a")
+
+
+@pytest.fixture
+def app_b():
+    return ApplicationFactory(app_id="app-b", region=RegionFactory(code="JS"))
+
+
+def probe(http, app, params=None, *, token=None, **kw):
+    return call(http, PROBE, params or {}, account=app.app_id, token=token, **kw)
+
+
+# ---------------------------------------------------------------- access tokens
+def test_valid_access_token_grants_the_application(http, app_a):
+    answer = probe(http, app_a, token=access_token(app_a))
+    assert answer.status == "0"
+    assert answer.data == {"application": "app-a", "region": None, "holder": None, "usage": None}
+
+
+@pytest.mark.parametrize(
+    ("token", "code", "http_status"),
+    [(None, "2001", 401), ("", "2001", 401), ("yat_not-a-token", "2002", 401), ("x" * 500, "2002", 401)],
+)
+def test_missing_or_unknown_access_token(http, app_a, token, code, http_status):
+    answer = probe(http, app_a, token=token)
+    assert (answer.http_status, answer.status) == (http_status, code)
+    assert answer.message  # Chinese message of the status table
+
+
+def test_non_string_access_token_is_refused(http, app_a):
+    answer = probe(http, app_a, head={"accessToken": {"nested": 1}})
+    assert answer.status == "2002"
+
+
+def test_expired_access_token(http, app_a):
+    answer = probe(http, app_a, token=access_token(app_a, expired=True))
+    assert (answer.http_status, answer.status) == (401, "2003")
+
+
+def test_revoked_access_token(http, app_a):
+    assert probe(http, app_a, token=access_token(app_a, revoked=True)).status == "2004"
+
+
+def test_token_of_app_a_used_by_app_b(http, app_a, app_b):
+    answer = probe(http, app_b, token=access_token(app_a))
+    assert (answer.http_status, answer.status) == (403, "2005")
+
+
+def test_suspended_application_cannot_call_even_with_a_token(http, app_a):
+    token = access_token(app_a)
+    set_application_status(app_a, ApplicationStatus.SUSPENDED, "检查")
+    assert probe(http, app_a, token=token).status == "1011"
+
+
+def test_access_token_check_is_one_query(app_a, django_assert_num_queries):
+    token = access_token(app_a)
+    with django_assert_num_queries(1):
+        check_access_token(token, app_a, timezone.now())
+
+
+# ---------------------------------------------------------------- holder tokens
+def test_holder_token_grants_the_holder_decrypted_in_memory(http, app_a):
+    answer = probe(http, app_a, {"trustedToken": holder_token(app_a)}, token=access_token(app_a))
+    assert answer.status == "0"
+    assert answer.data["holder"] == {"name": PERSON["name"], "codeType": "身份证", "code": PERSON["idCard"]}
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda app, other: "", "2011"),
+        (lambda app, other: "yht_unknown", "2012"),
+        (lambda app, other: holder_token(other), "2015"),
+        (lambda app, other: holder_token(app, revoked=True), "2014"),
+        (lambda app, other: holder_token(app, expired=True), "2013"),
+    ],
+    ids=["missing", "unknown", "foreign", "revoked", "expired"],
+)
+def test_holder_token_refusals(http, app_a, app_b, make, code):
+    answer = probe(http, app_a, {"trustedToken": make(app_a, app_b)}, token=access_token(app_a))
+    assert answer.status == code
+
+
+def test_access_token_is_checked_before_the_holder_token(http, app_a, app_b):
+    answer = probe(http, app_a, {"trustedToken": holder_token(app_b)}, token=access_token(app_b))
+    assert answer.status == "2005"
+
+
+# ---------------------------------------------------------------- 7.3 usage
+@pytest.fixture
+def scenario(app_a):
+    entries = [catalog_entry("TYPE-HK", "居民户口簿"), catalog_entry("TYPE-MARRY", "结婚证")]
+    return live_scenario("SCN-HOUSING", entries, [app_a])
+
+
+def test_usage_grant_lists_the_allowed_types(http, app_a, scenario):
+    answer = probe(http, app_a, {"itemCode": "SCN-HOUSING"}, token=access_token(app_a))
+    assert answer.status == "0" and answer.data["usage"] == ["TYPE-HK", "TYPE-MARRY"]
+    narrowed = probe(http, app_a, {"itemCode": "SCN-HOUSING", "certificateType": "结婚证"}, token=access_token(app_a))
+    assert narrowed.data["usage"] == ["TYPE-MARRY"]
+
+
+def test_scenario_list_the_app_is_not_associated_with(http, app_a, app_b, scenario):
+    answer = probe(http, app_b, {"itemCode": "SCN-HOUSING"}, token=access_token(app_b))
+    assert (answer.http_status, answer.status) == (403, "3003")
+
+
+def test_unknown_and_not_yet_valid_scenario_lists(http, app_a):
+    live_scenario("SCN-LATER", [catalog_entry("TYPE-HK", "居民户口簿")], [app_a], valid=False)
+    assert probe(http, app_a, {"itemCode": "SCN-NONE"}, token=access_token(app_a)).status == "3001"
+    assert probe(http, app_a, {"itemCode": "SCN-LATER"}, token=access_token(app_a)).status == "3002"
+
+
+def test_certificate_type_outside_the_list(http, app_a, scenario):
+    catalog_entry("TYPE-DRIVE", "机动车驾驶证")
+    answer = probe(http, app_a, {"itemCode": "SCN-HOUSING", "certificateType": "机动车驾驶证"},
+                   token=access_token(app_a))
+    assert answer.status == "3004"
+
+
+def test_catalog_entry_outside_its_share_window(http, app_a):
+    live_scenario("SCN-OLD", [catalog_entry("TYPE-OLD", "旧证照", shared=False), catalog_entry("TYPE-HK", "居民户口簿")],
+                  [app_a])
+    answer = probe(http, app_a, {"itemCode": "SCN-OLD", "certificateType": "旧证照"}, token=access_token(app_a))
+    assert (answer.http_status, answer.status) == (403, "3005")
+    # Without naming it, the list still works for the entries that are shared.
+    assert probe(http, app_a, {"itemCode": "SCN-OLD"}, token=access_token(app_a)).data["usage"] == ["TYPE-HK"]
+
+
+def test_token_is_checked_before_the_scenario_list(http, app_a, scenario):
+    assert probe(http, app_a, {"itemCode": "SCN-HOUSING"}, token=access_token(app_a, expired=True)).status == "2003"
+
+
+# ---------------------------------------------------------------- regions
+def test_region_may_query_scenario_lists_without_an_access_token(http):
+    RegionFactory(code="ZJ")
+    answer = call(http, "/api/v1/scenarios/query", {"appId": "app-a"}, account="region-zj", key_name="region-ZJ")
+    assert not answer.status.startswith("2"), answer
+
+
+def test_region_may_not_call_other_endpoints(http):
+    RegionFactory(code="AH")
+    answer = call(http, PROBE, {}, account="region-ah", key_name="region-AH")
+    assert (answer.http_status, answer.status) == (403, "2037")
