@@ -81,10 +81,7 @@ def store(state: DrillState) -> DrillState:
 
 
 def clear() -> None:
-    try:
-        state_path().unlink()
-    except FileNotFoundError:
-        pass
+    state_path().unlink(missing_ok=True)
 
 
 def malformed_response(mode: str) -> HttpResponse:

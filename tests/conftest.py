@@ -4,6 +4,7 @@ from django.conf import settings
 from trust import keys
 
 from .keys import hub_key
+from .regional import live_regions, regional_nodes  # noqa: F401 - fixtures: four live regional nodes
 
 
 @pytest.fixture(autouse=True, scope="session")

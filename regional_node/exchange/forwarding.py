@@ -14,7 +14,6 @@ import logging
 import threading
 
 import httpx
-
 from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Q

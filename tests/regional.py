@@ -1,0 +1,300 @@
+"""Four real regional nodes on loopback for the hub's tests.
+
+- ``regional_nodes`` (session): starts the reference node (``python -m regional_node serve``) four
+  times, SH, JS, ZJ and AH, as separate processes on free ports, each with its own key
+  (``key_for("node-SH")``...), the hub's public key (``hub_key()``), the demo data seeded and the
+  drills enabled. The database is migrated once into a template SQLite file that each node copies.
+- ``live_regions`` (function): the four ``trust.Region`` rows of the current test database pointing
+  at those nodes, keyed by region code. Before and after the test every node is up again with no
+  drill in force, so one test's fault never leaks into the next.
+
+Faults, all real: ``regional_nodes["SH"].set_delay(200)``, ``.set_malformed("bad-envelope")``,
+``.stop()`` / ``.start()`` (same port, same data), or ``with regional_nodes.down("SH"): ...``.
+``regional_nodes["SH"].hub_client()`` calls a node as the hub does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ysj_protocol.client import EnvelopeClient, Peer
+from ysj_protocol.crypto import sm2
+
+from .keys import hub_key, key_for
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REGION_CODES = ("SH", "JS", "ZJ", "AH")
+HUB_ACCOUNT_ID = "ysj-hub"
+STARTUP_SECONDS = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def node_key(code: str) -> sm2.PrivateKey:
+    return key_for(f"node-{code}")
+
+
+def _base_env(data_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NODE_", "DJANGO_", "DATABASE_URL", "YSJ_"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "regional_node.settings",
+            "NODE_DATA_DIR": str(data_dir),
+            "NODE_DATABASE_URL": f"sqlite:///{data_dir / 'node.sqlite3'}",
+            "NODE_HUB_PUBLIC_KEY": hub_key().public_key.hex(),
+            "NODE_HUB_ACCOUNT_ID": HUB_ACCOUNT_ID,
+            "NODE_DRILLS": "1",
+            "NODE_SERVICE_CODES": "1",
+            "NODE_FORWARD_SWEEP_SECONDS": "0.5",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass
+class RegionalNode:
+    """One node process; its data directory (and so its data) outlives stop/start."""
+
+    code: str
+    port: int
+    data_dir: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def private_key(self) -> sm2.PrivateKey:
+        return node_key(self.code)
+
+    @property
+    def public_key(self) -> sm2.PublicKey:
+        return self.private_key.public_key
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "node.log"
+
+    def env(self) -> dict[str, str]:
+        env = _base_env(self.data_dir)
+        env.update({"NODE_REGION": self.code, "NODE_PRIVATE_KEY": self.private_key.hex(), "NODE_PUBLIC_URL": self.url})
+        return env
+
+    # ------------------------------------------------------------------ process
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (``wait_ready`` waits)."""
+        if self.running:
+            return
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "regional_node", "serve", "--port", str(self.port), "--seed", "--no-migrate", "--threads", "32"],
+            cwd=REPO_ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"node {self.code} exited ({self.process.returncode}):\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"node {self.code} did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def start(self) -> None:
+        """Start (or restart) on the same port with the same data."""
+        self.launch()
+        self.wait_ready()
+
+    def stop(self) -> None:
+        """Stop the process: the node is down, connections are refused."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+    # ------------------------------------------------------------------ drills
+    def drill(self, **body: object) -> dict:
+        response = httpx.post(f"{self.url}/api/v1/drills", json=body, timeout=5.0)
+        response.raise_for_status()
+        return response.json()
+
+    def set_delay(self, delay_ms: int) -> None:
+        """Delay every protocol answer by ``delay_ms`` (real sleeping in the node)."""
+        self.drill(delayMs=delay_ms)
+
+    def set_malformed(self, mode: str = "bad-envelope") -> None:
+        """Answer garbage: "garbage", "bad-envelope", "no-head", "truncated"; "off" to stop."""
+        self.drill(malformed=mode)
+
+    def reset(self) -> None:
+        """Up again, with no drill in force."""
+        if not self.running:
+            self.start()
+        self.drill(delayMs=0, malformed="off")
+
+    # ------------------------------------------------------------------ calls
+    def hub_client(self, *, timeout: float = 5.0) -> EnvelopeClient:
+        """An envelope client calling this node as the hub does (hub account and key)."""
+        return EnvelopeClient(
+            Peer(base_url=self.url, public_key=self.public_key, name=f"node-{self.code}"),
+            account_id=HUB_ACCOUNT_ID,
+            private_key=hub_key(),
+            timeout=timeout,
+        )
+
+    def manage(self, *args: str) -> str:
+        """Run a node management command against this node's data (e.g. ``add_subscriber``)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "regional_node", *args],
+            cwd=REPO_ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"node {self.code} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+
+class RegionalNodes:
+    """The four nodes, by region code."""
+
+    def __init__(self, nodes: dict[str, RegionalNode]) -> None:
+        self.nodes = nodes
+
+    def __getitem__(self, code: str) -> RegionalNode:
+        return self.nodes[code]
+
+    def __iter__(self) -> Iterator[RegionalNode]:
+        return iter(self.nodes.values())
+
+    def reset(self) -> None:
+        for node in self:
+            if not node.running:
+                node.launch()
+        for node in self:
+            node.wait_ready()
+            node.drill(delayMs=0, malformed="off")
+
+    @contextlib.contextmanager
+    def down(self, code: str) -> Iterator[RegionalNode]:
+        node = self.nodes[code]
+        node.stop()
+        try:
+            yield node
+        finally:
+            node.start()
+
+    def stop_all(self) -> None:
+        for node in self:
+            node.stop()
+
+
+def _migrate_template(path: Path) -> None:
+    env = _base_env(path.parent)
+    env["NODE_DATABASE_URL"] = f"sqlite:///{path}"
+    env["NODE_PRIVATE_KEY"] = node_key("SH").hex()
+    result = subprocess.run(
+        [sys.executable, "-m", "regional_node", "migrate", "--noinput", "-v", "0"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"migrating the node template failed:\n{result.stdout}\n{result.stderr}")
+
+
+@pytest.fixture(scope="session")
+def regional_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegionalNodes]:
+    root = tmp_path_factory.mktemp("regional-nodes")
+    template = root / "template" / "node.sqlite3"
+    template.parent.mkdir(parents=True)
+    _migrate_template(template)
+    nodes: dict[str, RegionalNode] = {}
+    for code in REGION_CODES:
+        data_dir = root / code.lower()
+        data_dir.mkdir()
+        shutil.copyfile(template, data_dir / "node.sqlite3")
+        nodes[code] = RegionalNode(code=code, port=free_port(), data_dir=data_dir)
+    group = RegionalNodes(nodes)
+    try:
+        for node in group:
+            node.launch()
+        for node in group:
+            node.wait_ready()
+        yield group
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture
+def live_regions(regional_nodes: RegionalNodes, db: None) -> Iterator[dict]:
+    """The four ``trust.Region`` rows pointing at the live nodes, all up and without drills."""
+    from .factories import RegionFactory
+
+    regional_nodes.reset()
+    regions = {}
+    for node in regional_nodes:
+        values = {"endpoint": node.url, "account_id": f"region-{node.code.lower()}", "public_key": node.public_key.hex()}
+        region = RegionFactory(code=node.code, **values)
+        # The factory gets an existing row by code unchanged: point it at the node regardless.
+        for name, value in values.items():
+            setattr(region, name, value)
+        region.is_active = True
+        region.save()
+        regions[node.code] = region
+    yield regions
+    regional_nodes.reset()
