@@ -105,11 +105,13 @@ def revoke_holder_tokens(tokens: QuerySet[HolderToken], reason: str) -> int:
 
 def issue_access_token(application: TrustedApplication, *, client_ip: str | None = None) -> IssuedToken:
     token = new_token(ACCESS_PREFIX)
-    expires_at = timezone.now() + dt.timedelta(seconds=settings.YSJ_ACCESS_TOKEN_TTL)
+    now = timezone.now()
+    expires_at = now + dt.timedelta(seconds=settings.YSJ_ACCESS_TOKEN_TTL)
     row = AccessToken.objects.create(
         token_hash=token_digest(token),
         application=application,
         prefix=display_prefix(token),
+        issued_at=now,
         expires_at=expires_at,
         client_ip=client_ip,
     )
@@ -207,7 +209,8 @@ def issue_holder_token(
     a second token: the first token was handed out once and is not kept in a readable form.
     """
     token = new_token(HOLDER_PREFIX)
-    expires_at = timezone.now() + dt.timedelta(seconds=settings.YSJ_HOLDER_TOKEN_TTL)
+    now = timezone.now()
+    expires_at = now + dt.timedelta(seconds=settings.YSJ_HOLDER_TOKEN_TTL)
     if transaction_id and HolderToken.objects.filter(application=application, transaction_id=transaction_id).exists():
         raise EnvelopeError(st.DUPLICATE_TRANSACTION, f"transactionId {transaction_id[:64]} 已申领过令牌")
     try:
@@ -229,6 +232,7 @@ def issue_holder_token(
                 service_code_region=service_code.region_code if service_code else "",
                 permission=permission[:200],
                 location=location[:200],
+                issued_at=now,
                 expires_at=expires_at,
             )
     except IntegrityError as exc:  # a concurrent request with the same transactionId won
