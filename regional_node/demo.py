@@ -367,8 +367,8 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
     rng = random.Random(SEED)
     b = _Builder(rng)
     persons: list[DemoHolder] = []
-    # The first person is the one the demo and tests lean on: certificates in all four regions,
-    # one of them revoked and one expired.
+    # The first person is the one the demo and tests lean on: valid certificates in all four
+    # regions, one revoked and one expired. Every region holds revoked and expired certificates.
     first = b.person("张伟", True, "SH", date(1985, 3, 12))
     persons.append(first)
     b.id_card(first)
@@ -376,12 +376,14 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
     b.property_deed(first, "ZJ")
     b.property_deed(first, "AH")
     b.driving_licence(first, "SH", status=REVOKED)
+    b.driving_licence(first, "ZJ", status=EXPIRED)
     second = b.person("李娜", False, "ZJ", date(1988, 9, 27))
     persons.append(second)
     b.id_card(second)
     b.marriage(first, second, "SH")
     b.driving_licence(second, "ZJ")
     b.property_deed(second, "JS", status=REVOKED)
+    b.property_deed(second, "ZJ", status=REVOKED)
 
     used_names = {first.name, second.name}
     for index in range(22):
@@ -395,7 +397,7 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
         birth = _date_between(rng, date(1960, 1, 1), date(2002, 12, 31))
         person = b.person(name, male, home, birth)
         persons.append(person)
-        b.id_card(person, status=EXPIRED if index in (5, 17) else VALID)
+        b.id_card(person, status=EXPIRED if index in (4, 17) else VALID)
         elsewhere = [code for code in REGION_CODES if code != home]
         if rng.random() < 0.8:
             b.driving_licence(person, rng.choice((home, *elsewhere)), status=EXPIRED if index == 9 else VALID)

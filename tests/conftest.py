@@ -4,7 +4,11 @@ from django.conf import settings
 from trust import keys
 
 from .keys import hub_key
-from .regional import live_regions, regional_nodes  # noqa: F401 - fixtures: four live regional nodes
+from .regional import (  # noqa: F401 - fixtures: four live regional nodes
+    live_regions,
+    node_template,
+    regional_nodes,
+)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -81,6 +81,8 @@ class RegionalNode:
     port: int
     data_dir: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
+    #: Settings of this node only (e.g. ``{"NODE_TICKET_SECONDS": "1"}``).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -101,6 +103,7 @@ class RegionalNode:
     def env(self) -> dict[str, str]:
         env = _base_env(self.data_dir)
         env.update({"NODE_REGION": self.code, "NODE_PRIVATE_KEY": self.private_key.hex(), "NODE_PUBLIC_URL": self.url})
+        env.update(self.extra_env)
         return env
 
     # ------------------------------------------------------------------ process
@@ -258,17 +261,24 @@ def _migrate_template(path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def regional_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegionalNodes]:
-    root = tmp_path_factory.mktemp("regional-nodes")
-    template = root / "template" / "node.sqlite3"
-    template.parent.mkdir(parents=True)
+def node_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty node database, copied by every node of the session."""
+    template = tmp_path_factory.mktemp("regional-node-template") / "node.sqlite3"
     _migrate_template(template)
-    nodes: dict[str, RegionalNode] = {}
-    for code in REGION_CODES:
-        data_dir = root / code.lower()
-        data_dir.mkdir()
-        shutil.copyfile(template, data_dir / "node.sqlite3")
-        nodes[code] = RegionalNode(code=code, port=free_port(), data_dir=data_dir)
+    return template
+
+
+def make_node(code: str, template: Path, data_dir: Path, **extra_env: str) -> RegionalNode:
+    """A node (not yet started) with a fresh copy of the template database in ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, data_dir / "node.sqlite3")
+    return RegionalNode(code=code, port=free_port(), data_dir=data_dir, extra_env=extra_env)
+
+
+@pytest.fixture(scope="session")
+def regional_nodes(tmp_path_factory: pytest.TempPathFactory, node_template: Path) -> Iterator[RegionalNodes]:
+    root = tmp_path_factory.mktemp("regional-nodes")
+    nodes = {code: make_node(code, node_template, root / code.lower()) for code in REGION_CODES}
     group = RegionalNodes(nodes)
     try:
         for node in group:

@@ -104,10 +104,10 @@ def get_certificate(ref: str) -> Certificate:
 
 
 def status_of(*, ref: str = "", number: str = "", type_code: str = "") -> str:
-    queryset = Certificate.objects.all()
-    certificate = (
-        queryset.filter(ref=ref).first() if ref else queryset.filter(number=number, type_code=type_code).first()
-    )
+    """By our reference first, then by face number and type code; "unknown" when neither finds it."""
+    certificate = Certificate.objects.filter(ref=ref).first() if ref else None
+    if certificate is None and number and type_code:
+        certificate = Certificate.objects.filter(number=number, type_code=type_code).first()
     return certificate.effective_status() if certificate else UNKNOWN
 
 

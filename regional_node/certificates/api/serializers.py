@@ -15,12 +15,14 @@ CODE_TYPE_ALIASES = {"居民身份证": HolderCodeType.ID_CARD.value}
 class AuditSerializer(serializers.Serializer):
     """The calling application and the scenario list the hub has already checked (7.3)."""
 
-    useFor = serializers.CharField(max_length=255)
-    itemName = serializers.CharField(max_length=255)
+    # The hub has checked the application's own fields; the region insists only on who asks and
+    # under which scenario list, so a blank optional field never blocks a search.
+    useFor = serializers.CharField(max_length=255, allow_blank=True, default="")
+    itemName = serializers.CharField(max_length=255, allow_blank=True, default="")
     itemCode = serializers.CharField(max_length=64)
-    itemOrg = serializers.CharField(max_length=128)
-    operator = serializers.CharField(max_length=64)
-    bizNum = serializers.CharField(max_length=64)
+    itemOrg = serializers.CharField(max_length=128, allow_blank=True, default="")
+    operator = serializers.CharField(max_length=64, allow_blank=True, default="")
+    bizNum = serializers.CharField(max_length=64, allow_blank=True, default="")
     appId = serializers.CharField(max_length=64)
 
 

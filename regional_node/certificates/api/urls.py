@@ -8,4 +8,5 @@ urlpatterns = [
     path("certificates/file", views.FileView.as_view(), name="node-file"),
     path("certificates/status", views.StatusView.as_view(), name="node-status"),
     path("files/<str:token>", views.download, name="node-download"),
+    path("service-codes/issue", views.issue_service_code, name="node-issue-service-code"),
 ]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
 from ...envelope import CallContext, NodeEnvelopeAPIView
-from .. import files, services
+from .. import files, service_codes, services
 from ..models import CertificateStatus
 from .serializers import (
     CertificateRefSerializer,
@@ -98,21 +100,11 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     """Stream the file of a valid ticket (plain GET, docs/region-protocol.md); the ticket is then spent."""
     stored = services.redeem_ticket(token)
     if stored is None:
-        refused = st.DOWNLOAD_LINK_INVALID
-        return JsonResponse(
-            {"status": refused.code, "message": refused.message},
-            status=refused.http_status,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return _refusal(st.DOWNLOAD_LINK_INVALID)
     try:
         handle = files.open_file(stored.path)
     except FileNotFoundError:
-        gone = st.CERTIFICATE_NOT_FOUND
-        return JsonResponse(
-            {"status": gone.code, "message": "证照文件不存在，请重新申请下载"},
-            status=gone.http_status,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return _refusal(st.CERTIFICATE_NOT_FOUND, "证照文件不存在，请重新申请下载")
     response = FileResponse(
         handle,
         content_type=stored.content_type,
@@ -123,3 +115,43 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Content-SM3"] = stored.sm3
     response["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt
+@require_POST
+def issue_service_code(request: HttpRequest) -> HttpResponse:
+    """Demo and test facility (``NODE_SERVICE_CODES=1``): a service code for one of our holders.
+
+    Body: ``{"holderCode": ..., "codeType": optional, "ttlSeconds": optional, "withCertificates": bool}``.
+    """
+    if not settings.NODE_SERVICE_CODES:
+        return _refusal(st.NOT_FOUND)
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict) or not isinstance(body.get("holderCode"), str):
+            raise ValueError
+        ttl = body.get("ttlSeconds")
+        if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0):
+            raise ValueError
+        code_type = body.get("codeType") or ""
+        if not isinstance(code_type, str):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        return _refusal(st.INVALID_PARAMETERS, "应为 {\"holderCode\": 字符串, \"codeType\": 可选, \"ttlSeconds\": 可选正整数}")
+    try:
+        issued = service_codes.issue_for(
+            body["holderCode"],
+            code_type=code_type,
+            ttl_seconds=ttl,
+            with_certificates=bool(body.get("withCertificates")),
+        )
+    except service_codes.IssueRefused as exc:
+        return _refusal(st.INVALID_PARAMETERS, exc.reason)
+    return JsonResponse(issued.answer(), json_dumps_params={"ensure_ascii": False})
+
+
+def _refusal(status: st.Status, detail: str = "") -> JsonResponse:
+    message = f"{status.message}：{detail}" if detail else status.message
+    return JsonResponse(
+        {"status": status.code, "message": message}, status=status.http_status, json_dumps_params={"ensure_ascii": False}
+    )

@@ -1,0 +1,141 @@
+"""The provider side of fused search and retrieval, over real HTTP and real envelopes."""
+
+from __future__ import annotations
+
+import pytest
+
+from regional_node.demo import (
+    DEMO_COMPANY,
+    DEMO_HOLDERS,
+    DEMO_PERSON,
+    EXPIRED,
+    REVOKED,
+    VALID,
+    certificates_for_region,
+    certificates_of,
+)
+from ysj_protocol import status as st
+from ysj_protocol.client import StatusError
+
+from .helpers import audit, expected_valid, search_params
+
+SEARCH = "/api/v1/certificates/search"
+INFO = "/api/v1/certificates/info"
+STATUS = "/api/v1/certificates/status"
+
+
+@pytest.mark.parametrize("region", ["SH", "JS", "ZJ", "AH"])
+def test_search_returns_every_valid_certificate_of_the_holder_in_the_region(regional_nodes, region):
+    with regional_nodes[region].hub_client() as client:
+        answer = client.call(SEARCH, search_params(DEMO_PERSON))
+    expected = expected_valid(DEMO_PERSON, region)
+    assert expected, "the demo person holds certificates in every region"
+    assert answer.data["total"] == len(expected)
+    assert {item["certificateRef"] for item in answer.data["dataList"]} == {c.ref for c in expected}
+    item = answer.data["dataList"][0]
+    assert set(item) == {"certificateRef", "certificateType", "certificateTypeCode", "issueDept",
+                         "certificateNumber", "issueDate", "status"}
+    assert all(entry["status"] == "valid" for entry in answer.data["dataList"])
+
+
+def test_revoked_and_expired_certificates_are_not_found(regional_nodes):
+    hidden = [c for c in certificates_for_region("SH") if c.status in (REVOKED, EXPIRED)]
+    assert hidden
+    for certificate in hidden:
+        holder = next(h for h in DEMO_HOLDERS if h.code == certificate.holder_code)
+        with regional_nodes["SH"].hub_client() as client:
+            answer = client.call(SEARCH, search_params(holder))
+        assert certificate.ref not in {item["certificateRef"] for item in answer.data["dataList"]}
+
+
+def test_type_codes_of_the_scenario_list_filter_the_results(regional_nodes):
+    with regional_nodes["SH"].hub_client() as client:
+        only_id = client.call(SEARCH, search_params(DEMO_PERSON, ["111"]))
+        outside = client.call(SEARCH, search_params(DEMO_PERSON, ["999"]))
+    assert [item["certificateTypeCode"] for item in only_id.data["dataList"]] == ["111"]
+    assert outside.data == {"total": 0, "dataList": []}
+
+
+def test_certificate_type_and_number_narrow_the_search(regional_nodes):
+    deeds = expected_valid(DEMO_PERSON, "ZJ", ["114"])
+    with regional_nodes["ZJ"].hub_client() as client:
+        by_name = client.call(SEARCH, search_params(DEMO_PERSON, certificateType="不动产权证书"))
+        by_number = client.call(SEARCH, search_params(DEMO_PERSON, certificateNumber=deeds[0].number))
+        wrong_number = client.call(SEARCH, search_params(DEMO_PERSON, certificateNumber="沪（2000）不存在第1号"))
+    assert {i["certificateRef"] for i in by_name.data["dataList"]} == {c.ref for c in deeds}
+    assert [i["certificateNumber"] for i in by_number.data["dataList"]] == [deeds[0].number]
+    assert wrong_number.data["total"] == 0
+
+
+def test_a_code_paired_with_another_name_discloses_nothing(regional_nodes):
+    holder = {**DEMO_PERSON.as_holder(), "name": "冒名者"}
+    with regional_nodes["SH"].hub_client() as client:
+        answer = client.call(SEARCH, {**search_params(DEMO_PERSON), "holder": holder})
+    assert answer.data["total"] == 0
+
+
+def test_companies_are_found_by_unified_social_credit_code(regional_nodes):
+    region = DEMO_COMPANY.home_region
+    with regional_nodes[region].hub_client() as client:
+        answer = client.call(SEARCH, search_params(DEMO_COMPANY))
+    assert "311" in {item["certificateTypeCode"] for item in answer.data["dataList"]}
+    assert answer.data["total"] == len(expected_valid(DEMO_COMPANY, region))
+
+
+def test_the_same_person_is_found_in_several_regions(regional_nodes):
+    found_in = set()
+    for node in regional_nodes:
+        with node.hub_client() as client:
+            if client.call(SEARCH, search_params(DEMO_PERSON)).data["total"]:
+                found_in.add(node.code)
+    assert found_in == {"SH", "JS", "ZJ", "AH"}
+
+
+def test_info_gives_the_fields_of_tables_6_and_7_with_the_surface(regional_nodes):
+    certificate = next(c for c in certificates_of(DEMO_PERSON, "SH") if c.type_code == "111")
+    with regional_nodes["SH"].hub_client() as client:
+        answer = client.call(INFO, {"certificateRef": certificate.ref, "audit": audit()})
+    data = answer.data
+    assert data["certificateType"] == "居民身份证"
+    assert data["certificateHolder"] == DEMO_PERSON.name
+    assert data["certificateHolderCode"] == DEMO_PERSON.code
+    assert data["certificateHolderType"] == "身份证"
+    assert data["certificateNumber"] == certificate.number
+    assert data["issueDept"] == certificate.issue_dept
+    assert data["certificateValidateStart"] == certificate.valid_from.isoformat()
+    assert data["certificateValidateEnd"] == certificate.valid_until.isoformat()
+    assert data["surface"] == certificate.surface
+    assert data["status"] == VALID
+
+
+def test_an_indefinite_certificate_has_an_empty_end_date(regional_nodes):
+    deed = expected_valid(DEMO_PERSON, "ZJ", ["114"])[0]
+    with regional_nodes["ZJ"].hub_client() as client:
+        answer = client.call(INFO, {"certificateRef": deed.ref, "audit": audit()})
+    assert answer.data["certificateValidateEnd"] == ""
+
+
+def test_info_of_an_unknown_reference_is_4004(regional_nodes):
+    with regional_nodes["SH"].hub_client() as client, pytest.raises(StatusError) as refused:
+        client.call(INFO, {"certificateRef": "0" * 32, "audit": audit()})
+    assert refused.value.status == st.CERTIFICATE_NOT_FOUND.code
+    assert refused.value.http_status == 404
+
+
+@pytest.mark.parametrize("status", [VALID, REVOKED, EXPIRED])
+def test_status_by_reference_and_by_face_number(regional_nodes, status):
+    certificate = next(c for c in certificates_for_region("SH") if c.status == status)
+    with regional_nodes["SH"].hub_client() as client:
+        by_ref = client.call(STATUS, {"certificateRef": certificate.ref})
+        by_number = client.call(
+            STATUS, {"certificateNumber": certificate.number, "certificateTypeCode": certificate.type_code, "audit": audit()}
+        )
+    assert by_ref.data == {"status": status}
+    assert by_number.data == {"status": status}
+
+
+def test_status_of_a_certificate_of_another_region_is_unknown(regional_nodes):
+    elsewhere = certificates_of(DEMO_PERSON, "JS")[0]
+    with regional_nodes["SH"].hub_client() as client:
+        answer = client.call(STATUS, {"certificateNumber": elsewhere.number, "certificateTypeCode": "999"})
+    assert answer.data == {"status": "unknown"}
