@@ -200,7 +200,9 @@ def fused_search(caller: Caller) -> SearchOutcome:
         "certificateTypeCodes": type_codes,
         "audit": caller.audit,
     }
-    if certificate_type:
+    if certificate_type in caller.allowed_type_codes:
+        params["certificateTypeCodes"] = [certificate_type]  # narrowed by type code
+    elif certificate_type:
         params["certificateType"] = certificate_type
     if certificate_number:
         params["certificateNumber"] = certificate_number
