@@ -3,7 +3,7 @@
 Conventions used across the project (see the specification notes, section 12.1):
 
 * Ciphertexts are ``C1 || C3 || C2`` by default (GB/T 32918.4-2016 order); ``C1C2C3`` (the
-  2010 draft order, gmssl's and Bouncy Castle's default) is available through ``order=``.
+  older order, still gmssl's and Bouncy Castle's default) is available through ``order=``.
   C1 is emitted as the uncompressed point with its ``04`` prefix; :func:`decrypt` also accepts
   C1 without it, telling the two forms apart by the point test and the C3 check, never by
   looking for a "04" character.
@@ -13,14 +13,17 @@ Conventions used across the project (see the specification notes, section 12.1):
 * The per-message secret k (encryption and signing) comes from :mod:`secrets`.
 
 Point arithmetic: products with a variable point run in fastecdsa (C, GMP); products with the
-base point G use a precomputed comb table in Python (five times faster). This module validates
-every point itself. Neither path is constant-time: the time taken by decryption, signing and
-public-key derivation depends on the bits of the private key and of k. The threat model accepts this:
-SM2 private keys live on the hub's and the regional nodes' own servers, reached only over the
-government network, with no untrusted code on those hosts, and network jitter swamps the
-variation. It would not be acceptable on hosts shared with untrusted tenants or where an
-attacker can time many private-key operations from close by; there, use a constant-time
-implementation (an HSM or OpenSSL/GmSSL's SM2).
+base point G use a precomputed comb table in Python (about five times faster). This module
+validates every point itself.
+
+Timing: NEITHER PATH IS CONSTANT-TIME. fastecdsa's scalar multiplication, the comb and
+Python's integers all take time that depends on the scalar, so decryption, signing and key
+derivation leak information about the private key and about k through their duration. The
+threat model accepts this: SM2 private keys live on the hub's and the regional nodes' own
+servers, reached only over the government network, with no untrusted code on those hosts, so
+an attacker can only time requests remotely through that network. It is not acceptable on
+hosts shared with untrusted tenants or where an attacker can time many private-key operations
+from close by; there, use a constant-time implementation (an HSM, or OpenSSL/GmSSL's SM2).
 """
 
 from __future__ import annotations
