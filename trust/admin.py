@@ -1,13 +1,51 @@
-from django.contrib import admin
-from django.db import models
+"""Governance portal pages of the trust service: regions, trusted applications, tokens, records.
+
+Business rules live in ``trust.services``; these classes only call them. Plain identity numbers
+and secrets never appear: applications' secrets are shown once after allocation, holders' numbers
+only masked.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import EnvelopeCall, Region, TrustedApplication
+from ysj_protocol.identifiers import is_valid_resident_id, is_valid_uscc
+
+from . import services
+from .models import (
+    AcceptedServiceCode,
+    AccessToken,
+    ApplicationStatus,
+    EnvelopeCall,
+    HolderToken,
+    Region,
+    RegistrationAttempt,
+    TrustedApplication,
+)
+
+ISSUED_PAGE_TEMPLATE = "admin/trust/trustedapplication/secret_issued.html"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records are appended by the services, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Region)
 class RegionAdmin(SimpleHistoryAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "code", "division_code", "endpoint", "account_id", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "code", "division_code", "account_id")
@@ -20,28 +58,188 @@ class RegionAdmin(SimpleHistoryAdmin):
     )
 
 
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "令牌状态"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("live", "有效"), ("expired", "已过期"), ("revoked", "已吊销")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "live":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+def token_state(token: AccessToken | HolderToken) -> str:
+    if token.revoked_at is not None:
+        return "已吊销"
+    return "已过期" if token.is_expired() else "有效"
+
+
 @admin.register(TrustedApplication)
 class TrustedApplicationAdmin(SimpleHistoryAdmin):
-    list_display = ("app_id", "name", "region", "corp_name", "status", "created_at")
+    list_display = ("app_id", "name", "region", "corp_name", "corp_code", "status", "has_secret_display", "created_at")
     list_filter = ("status", "region")
     search_fields = ("app_id", "name", "corp_name", "corp_code")
     list_select_related = ("region",)
-    readonly_fields = ("created_at", "updated_at")
+    actions = ("rotate_secret", "suspend", "reactivate", "revoke", "revoke_tokens")
+    fieldsets = (
+        (None, {"fields": ("app_id", "name", "region")}),
+        ("单位", {"fields": ("corp_name", "corp_code", "contact_name", "contact_phone")}),
+        ("密钥", {"fields": ("public_key", "secret_issued_at"),
+                  "description": "登记应用系统的 SM2 公钥。appSecret 在保存后只显示一次，平台仅保存其加盐摘要。"}),
+        ("状态", {"fields": ("status", "status_reason", "created_at", "updated_at"),
+                  "description": "暂停、恢复与吊销请使用列表页的批量操作：暂停或吊销会同时吊销该应用的全部令牌。"}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: TrustedApplication | None = None) -> tuple[str, ...]:
+        fields = ("secret_issued_at", "status", "status_reason", "created_at", "updated_at")
+        return (*fields, "app_id") if obj is not None else fields
+
+    @admin.display(description="已分配密钥", boolean=True)
+    def has_secret_display(self, obj: TrustedApplication) -> bool:
+        return obj.has_secret
+
+    def response_add(self, request: HttpRequest, obj: TrustedApplication, post_url_continue=None) -> HttpResponse:
+        secret = services.allocate_secret(obj)
+        return self._secret_page(request, [(obj, secret)], rotated=False)
+
+    def _secret_page(self, request: HttpRequest, issued: list, *, rotated: bool) -> TemplateResponse:
+        context = {**self.admin_site.each_context(request), "title": "应用密钥", "issued": issued, "rotated": rotated}
+        response = TemplateResponse(request, ISSUED_PAGE_TEMPLATE, context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="重置所选应用的应用密钥（并吊销其访问令牌）", permissions=["change"])
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> TemplateResponse:
+        issued = [(application, services.allocate_secret(application, rotating=True)) for application in queryset]
+        return self._secret_page(request, issued, rotated=True)
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[TrustedApplication], status: str) -> None:
+        for application in queryset:
+            services.set_application_status(application, status, f"由 {request.user} 于管理门户操作")
+        self.message_user(request, f"已将 {len(queryset)} 个应用设为“{ApplicationStatus(status).label}”。", messages.SUCCESS)
+
+    @admin.action(description="暂停所选应用（吊销其全部令牌）", permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> None:
+        self._set_status(request, queryset, ApplicationStatus.SUSPENDED)
+
+    @admin.action(description="恢复所选应用", permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> None:
+        self._set_status(request, queryset, ApplicationStatus.ACTIVE)
+
+    @admin.action(description="吊销所选应用（吊销其全部令牌）", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> None:
+        self._set_status(request, queryset, ApplicationStatus.REVOKED)
+
+    @admin.action(description="吊销所选应用的全部访问令牌", permissions=["change"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> None:
+        count = services.revoke_access_tokens(AccessToken.objects.filter(application__in=queryset), "管理门户吊销")
+        self.message_user(request, f"已吊销 {count} 个应用可信访问令牌。", messages.SUCCESS)
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ("prefix_display", "application", "issued_at", "expires_at", "state", "client_ip", "revoked_reason")
+    list_filter = (TokenStateFilter, "application__region")
+    search_fields = ("application__app_id", "prefix")
+    list_select_related = ("application",)
+    date_hierarchy = "issued_at"
+    show_full_result_count = False
+    actions = ("revoke_selected",)
+    fields = ("prefix", "application", "issued_at", "expires_at", "revoked_at", "revoked_reason", "client_ip")
+
+    @admin.display(description="令牌前缀")
+    def prefix_display(self, obj: AccessToken) -> str:
+        return f"{obj.prefix}…"
+
+    @admin.display(description="状态")
+    def state(self, obj: AccessToken) -> str:
+        return token_state(obj)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Needed for the revoke action; the form itself stays read-only.
+        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.action(description="吊销所选令牌", permissions=["change"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[AccessToken]) -> None:
+        count = services.revoke_access_tokens(queryset, f"由 {request.user} 于管理门户吊销")
+        self.message_user(request, f"已吊销 {count} 个应用可信访问令牌。", messages.SUCCESS)
+
+
+@admin.register(HolderToken)
+class HolderTokenAdmin(ReadOnlyAdmin):
+    list_display = ("prefix_display", "application", "holder_name", "holder_code_masked", "phone_masked",
+                    "auth_type", "service_code_type", "issued_at", "expires_at", "state")
+    list_filter = (TokenStateFilter, "auth_type", "holder_code_type", "service_code_type")
+    search_fields = ("application__app_id", "transaction_id", "prefix")
+    search_help_text = "可按应用标识、业务流水号、令牌前缀或完整的证件号码（按摘要匹配，不显示明文）查找"
+    list_select_related = ("application",)
+    date_hierarchy = "issued_at"
+    show_full_result_count = False
+    actions = ("revoke_selected",)
+    fields = ("prefix", "application", "transaction_id", "auth_type", "holder_name", "holder_code_type",
+              "holder_code_masked", "phone_masked", "service_code_type", "service_code_region", "permission",
+              "location", "issued_at", "expires_at", "revoked_at", "revoked_reason")
+
+    @admin.display(description="令牌前缀")
+    def prefix_display(self, obj: HolderToken) -> str:
+        return f"{obj.prefix}…"
+
+    @admin.display(description="状态")
+    def state(self, obj: HolderToken) -> str:
+        return token_state(obj)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        term = search_term.strip().upper()
+        if is_valid_resident_id(term) or is_valid_uscc(term):
+            code_type = "身份证" if is_valid_resident_id(term) else "统一社会信用代码"
+            return queryset.filter(holder_key=services.holder_key(code_type, term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.action(description="吊销所选令牌", permissions=["change"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[HolderToken]) -> None:
+        count = services.revoke_holder_tokens(queryset, f"由 {request.user} 于管理门户吊销")
+        self.message_user(request, f"已吊销 {count} 个持证主体可信访问令牌。", messages.SUCCESS)
+
+
+@admin.register(AcceptedServiceCode)
+class AcceptedServiceCodeAdmin(ReadOnlyAdmin):
+    list_display = ("accepted_at", "code_type", "region_code", "application", "expires_at")
+    list_filter = ("code_type", "region_code")
+    list_select_related = ("application",)
+    date_hierarchy = "accepted_at"
+    show_full_result_count = False
+
+
+@admin.register(RegistrationAttempt)
+class RegistrationAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "app_id", "client_ip", "succeeded", "reason")
+    list_filter = ("succeeded", "reason")
+    search_fields = ("app_id", "client_ip")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(EnvelopeCall)
-class EnvelopeCallAdmin(admin.ModelAdmin):
+class EnvelopeCallAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "direction", "account_id", "endpoint", "http_status", "status_code", "latency_ms", "biz_num")
     list_filter = ("direction", "status_code", "endpoint")
     search_fields = ("account_id", "biz_num", "request_id")
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
