@@ -1,0 +1,93 @@
+"""Demo application systems, one service counter per region (for ``manage.py load_demo``).
+
+Each gets an SM2 key pair written under ``var/keys/apps/<appId>.key`` (mode 600, never in the
+database) and a demo appSecret kept next to it in ``<appId>.secret`` so that re-running the demo
+prints the same secret. Regions themselves are provisioned by the demo launcher; an application
+is created only for the regions that exist.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.db import transaction
+
+from ysj_protocol.crypto import sm2
+from ysj_protocol.identifiers import uscc_check_char
+
+from . import services
+from .keys import read_private_key_file, write_private_key_file
+from .models import ApplicationStatus, Region, TrustedApplication
+
+
+def _uscc(first17: str) -> str:
+    return first17 + uscc_check_char(first17)
+
+
+#: appId, region, application name, corporation name, first 17 characters of its credit code.
+DEMO_APPLICATIONS = (
+    ("app-sh-counter", "SH", "上海一网通办综合窗口", "上海市大数据中心", "12310000MB2F32867"),
+    ("app-js-counter", "JS", "江苏政务服务综合窗口", "江苏省大数据管理中心", "12320000MB1F45671"),
+    ("app-zj-counter", "ZJ", "浙江政务服务综合窗口", "浙江省大数据发展管理局", "11330000MB1D23456"),
+    ("app-ah-counter", "AH", "安徽政务服务综合窗口", "安徽省数据资源管理局", "11340000MB0C12345"),
+)
+
+
+def keys_dir() -> Path:
+    return Path(settings.VAR_DIR) / "keys" / "apps"
+
+
+def app_key(app_id: str) -> sm2.PrivateKey:
+    """The demo application's private key, created on first use."""
+    path = keys_dir() / f"{app_id}.key"
+    if path.exists():
+        return sm2.PrivateKey.from_hex(read_private_key_file(path))
+    key = sm2.PrivateKey.generate()
+    write_private_key_file(path, key)
+    return key
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+
+
+def _demo_secret(application: TrustedApplication) -> str:
+    path = keys_dir() / f"{application.app_id}.secret"
+    if path.exists():
+        secret = path.read_text(encoding="utf-8").strip()
+        if application.secret_hash and check_password(secret, application.secret_hash):
+            return secret
+    secret = services.allocate_secret(application)
+    _write_secret(path, secret)
+    return secret
+
+
+@transaction.atomic
+def load_applications() -> list[tuple[str, str]]:
+    """Create or refresh the demo applications; (appId, appSecret) for each, to print."""
+    regions = {region.code: region for region in Region.objects.all()}
+    loaded = []
+    for app_id, region_code, name, corp_name, corp_first17 in DEMO_APPLICATIONS:
+        region = regions.get(region_code)
+        if region is None:
+            continue
+        application, _ = TrustedApplication.objects.update_or_create(
+            app_id=app_id,
+            defaults={
+                "name": name,
+                "region": region,
+                "corp_name": corp_name,
+                "corp_code": _uscc(corp_first17),
+                "contact_name": "演示联系人",
+                "public_key": app_key(app_id).public_key.hex(),
+                "status": ApplicationStatus.ACTIVE,
+            },
+        )
+        loaded.append((app_id, _demo_secret(application)))
+    return loaded
