@@ -65,8 +65,7 @@ def make_caller(live_server: Any, app_id: str) -> AppCaller:
     application = ApplicationFactory(app_id=app_id)
     entries = {code: published_entry(code, name) for code, name in TYPES.items()}
     for code, types in ((ALL_TYPES, list(entries.values())), (ID_CARD_ONLY, [entries["111"]])):
-        scenario = live_scenario(code, types, [])
-        scenario.applications.add(application)
+        live_scenario(code, types, [application])
     session = session_for(application, name=DEMO_PERSON.name, code_type=DEMO_PERSON.code_type, code=DEMO_PERSON.code)
     client = EnvelopeClient(
         Peer(base_url=live_server.url, public_key=hub_key().public_key, name="hub"),

@@ -53,7 +53,7 @@ def live_scenario(code: str, entries: list[CatalogEntry], applications: list[Tru
     )
     scenario.entries.set(entries)
     scenario.published_entries.set(entries)
-    scenario.applications.set(applications)
+    scenario.applications.add(*applications)
     return scenario
 
 
