@@ -140,9 +140,7 @@ def _check_kdf_length(length: int) -> None:
 
 
 _OPENSSL_BACKEND: _Backend = _OpenSSLBackend()
-_NATIVE_BACKEND: _Backend | None = (
-    _NativeBackend(_native_module) if _native_module is not None else None
-)
+_NATIVE_BACKEND: _Backend | None = _NativeBackend(_native_module) if _native_module is not None else None
 # Looked up at call time, so the tests can run everything through either engine.
 _backend: _Backend = _NATIVE_BACKEND or _OPENSSL_BACKEND
 
