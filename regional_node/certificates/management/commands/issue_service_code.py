@@ -4,6 +4,7 @@ from regional_node.certificates.service_codes import IssueRefused, issue_for
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "为本地区的持证主体签发演示用政务服务码（12.2.2）"
 
     def add_arguments(self, parser) -> None:

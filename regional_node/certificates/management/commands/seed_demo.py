@@ -5,6 +5,7 @@ from regional_node.certificates.services import seed_demo
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "载入本地区的演示持证主体与电子证照（可重复执行）"
 
     def handle(self, *args, **options) -> None:

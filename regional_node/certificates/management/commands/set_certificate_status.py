@@ -5,6 +5,7 @@ from regional_node.certificates.services import set_status
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "变更一张电子证照的状态（有效、注销、过期）"
 
     def add_arguments(self, parser) -> None:

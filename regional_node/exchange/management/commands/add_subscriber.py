@@ -6,6 +6,7 @@ from ysj_protocol.crypto.errors import CryptoError
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "登记（或更新）接收目录与清单转发的本地区电子证照应用系统"
 
     def add_arguments(self, parser) -> None:

@@ -7,6 +7,7 @@ from regional_node.exchange.forwarding import sweep
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "向订阅的应用系统转发到期的发布（--loop 持续运行）"
 
     def add_arguments(self, parser) -> None:

@@ -8,6 +8,7 @@ from ysj_protocol.crypto import sm2
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "生成本地区的 SM2 密钥对，私钥写入仅属主可读的文件，并输出公钥"
 
     def add_arguments(self, parser) -> None:

@@ -6,6 +6,7 @@ from regional_node.exchange.models import Forwarding, Publication, PublishedEntr
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []
     help = "以 JSON 输出本地区当前的目录与清单配置、接收的发布及其转发状态"
 
     def handle(self, *args, **options) -> None:
