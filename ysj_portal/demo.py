@@ -1,0 +1,383 @@
+"""The demo launcher: the hub and the four reference regional nodes on one machine.
+
+    python -m ysj_portal.demo --host 127.0.0.1 --port 8000
+
+``make demo`` runs ``manage.py load_demo`` first (which calls ``provision_regions`` below), then this.
+It creates the nodes' SM2 keys under ``var/keys/nodes/`` when missing, points the four
+``trust.Region`` rows at the nodes (ports 8101-8104 on loopback), starts the nodes with their demo
+data and the hub (gunicorn, static files by WhiteNoise), a Celery worker when a broker is
+configured, prints where everything is and the demo accounts, and stops every child on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REGION_ORDER = ("SH", "JS", "ZJ", "AH")
+NODE_HOST = "127.0.0.1"
+NODE_BASE_PORT = 8101
+STARTUP_SECONDS = 90.0
+
+
+def _var_dir() -> Path:
+    value = os.environ.get("YSJ_VAR_DIR")
+    return Path(value) if value else REPO_ROOT / "var"
+
+
+def node_key_path(code: str) -> Path:
+    return _var_dir() / "keys" / "nodes" / f"{code.lower()}.key"
+
+
+def node_key(code: str):  # noqa: ANN201 - sm2.PrivateKey
+    """The node's key pair, generated on first use (file readable by its owner only)."""
+    from regional_node.keys import ensure_key_file
+
+    return ensure_key_file(node_key_path(code))
+
+
+def node_port(code: str, base_port: int = NODE_BASE_PORT) -> int:
+    return base_port + REGION_ORDER.index(code)
+
+
+def node_url(code: str, base_port: int = NODE_BASE_PORT) -> str:
+    return f"http://{NODE_HOST}:{node_port(code, base_port)}"
+
+
+def provision_regions(base_port: int | None = None) -> list[Any]:
+    """Create or update the four ``trust.Region`` rows so that they point at the demo nodes.
+
+    Needs Django set up with the hub's settings (``load_demo`` calls it). The port base can be
+    moved with ``YSJ_DEMO_NODE_PORT``; the nodes always listen on loopback.
+    """
+    from trust.models import DIVISION_CODES, Region, RegionCode
+
+    base_port = base_port or int(os.environ.get("YSJ_DEMO_NODE_PORT", NODE_BASE_PORT))
+    names = dict(RegionCode.choices)
+    regions = []
+    for code in REGION_ORDER:
+        region, _ = Region.objects.update_or_create(
+            code=code,
+            defaults={
+                "division_code": DIVISION_CODES[code],
+                "name": names[code],
+                "endpoint": node_url(code, base_port),
+                "account_id": f"region-{code.lower()}",
+                "public_key": node_key(code).public_key.hex(),
+                "is_active": True,
+            },
+        )
+        regions.append(region)
+    return regions
+
+
+# ---------------------------------------------------------------------- children
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    health_url: str = ""
+    log_path: Path | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        output = None
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            output = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own programs, fixed argument lists
+            self.args,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops children in order
+        )
+        if output is not None:
+            output.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive:
+                raise RuntimeError(f"{self.name} 启动失败（退出码 {self.process.returncode if self.process else '?'}）{self._log_hint()}")
+            if not self.health_url:
+                return
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.health_url, timeout=1.0).status_code < 500:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} 在 {timeout:.0f} 秒内未就绪{self._log_hint()}")
+
+    def _log_hint(self) -> str:
+        return f"，日志见 {self.log_path}" if self.log_path else ""
+
+    def terminate(self) -> None:
+        """Ask the child's whole process group to stop gracefully."""
+        if self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+
+    def finish(self, deadline: float) -> None:
+        """Wait until ``deadline`` (monotonic) for the child to stop, then kill its group."""
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def stop_all(children: list[Child], timeout: float = 10.0) -> None:
+    """Stop every child at once (each gets the same grace period), the hub first."""
+    for child in reversed(children):
+        child.terminate()
+    deadline = time.monotonic() + timeout
+    for child in reversed(children):
+        child.finish(deadline)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> list[Child]:
+    children = []
+    node_env_names = ("NODE_DATABASE_URL", "NODE_PRIVATE_KEY", "NODE_DATA_DIR", "NODE_REGION", "NODE_KEY_FILE")
+    base_env = {k: v for k, v in _child_env().items() if k not in node_env_names and k != "DJANGO_SETTINGS_MODULE"}
+    for code in REGION_ORDER:
+        port = node_port(code, base_port)
+        data_dir = _var_dir() / "nodes" / code.lower()
+        env = {
+            **base_env,
+            "NODE_REGION": code,
+            "NODE_DATA_DIR": str(data_dir),
+            "NODE_KEY_FILE": str(node_key_path(code)),
+            "NODE_HUB_PUBLIC_KEY": hub_public_hex,
+            "NODE_HUB_ACCOUNT_ID": hub_account_id,
+            "NODE_PUBLIC_URL": node_url(code, base_port),
+            # Demo facilities: fault drills and service codes (never in production).
+            "NODE_DRILLS": os.environ.get("NODE_DRILLS", "1"),
+            "NODE_SERVICE_CODES": os.environ.get("NODE_SERVICE_CODES", "1"),
+        }
+        children.append(
+            Child(
+                name=f"地区节点 {code}",
+                args=[sys.executable, "-m", "regional_node", "serve", "--host", NODE_HOST, "--port", str(port), "--seed"],
+                env=env,
+                health_url=f"{node_url(code, base_port)}/healthz",
+                log_path=data_dir / "node.log",
+            )
+        )
+    return children
+
+
+def hub_children(host: str, port: int, workers: int) -> list[Child]:
+    env = _child_env(DJANGO_SETTINGS_MODULE="ysj_portal.settings")
+    children = [
+        Child(
+            name="融合共享服务系统",
+            args=[
+                sys.executable, "-m", "gunicorn", "ysj_portal.wsgi:application",
+                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "8",
+                "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "5",
+                "--log-level", "warning",
+            ],
+            env=env,
+            health_url=f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/",  # noqa: S104 - a listen address, not a bind
+            log_path=_var_dir() / "hub.log",
+        )
+    ]
+    if os.environ.get("CELERY_BROKER_URL"):
+        for role in ("worker", "beat"):
+            children.append(
+                Child(
+                    name=f"Celery {role}",
+                    args=[sys.executable, "-m", "celery", "-A", "ysj_portal", role, "-l", "warning"]
+                    + (["--schedule", str(_var_dir() / "celerybeat-schedule")] if role == "beat" else []),
+                    env=env,
+                    log_path=_var_dir() / f"celery-{role}.log",
+                )
+            )
+    return children
+
+
+# ---------------------------------------------------------------------- what is printed
+def demo_accounts() -> list[str]:
+    """Lines describing the demo accounts the other apps' demo modules declare (when present)."""
+    lines: list[str] = []
+    for module_name in ("ysj_portal.demo_accounts", "catalog.demo", "scenarios.demo", "trust.demo"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for attribute in ("DEMO_ACCOUNTS", "DEMO_USERS", "DEMO_ADMINS"):
+            for entry in getattr(module, attribute, ()) or ():
+                if isinstance(entry, dict):
+                    lines.append("  " + "  ".join(f"{k}={v}" for k, v in entry.items()))
+                elif isinstance(entry, (tuple, list)):
+                    lines.append("  " + "  ".join(str(v) for v in entry))
+                else:
+                    lines.append(f"  {entry}")
+        applications = getattr(module, "DEMO_APPLICATIONS", None)
+        if applications and module_name == "trust.demo":
+            keys_dir = _var_dir() / "keys" / "apps"
+            for app in applications:
+                app_id, region = app[0], app[1]
+                secret_file = keys_dir / f"{app_id}.secret"
+                secret = secret_file.read_text(encoding="utf-8").strip() if secret_file.exists() else "（运行 load_demo 生成）"
+                lines.append(f"  应用 {app_id}（{region}）appSecret={secret}  私钥 {keys_dir / (app_id + '.key')}")
+    return lines
+
+
+def summary(host: str, port: int, base_port: int) -> str:
+    from regional_node.demo import DEMO_COMPANY, DEMO_PERSON, regions_of
+
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a listen address
+    hub = f"http://{shown_host}:{port}"
+    lines = [
+        "",
+        "长三角电子证照融合共享服务系统（演示）已启动",
+        f"  治理门户     {hub}/admin/",
+        f"  接口文档     {hub}/api/docs/   OpenAPI {hub}/api/schema/",
+        "  地区电子证照管理系统（参考节点）：",
+    ]
+    for code in REGION_ORDER:
+        url = node_url(code, base_port)
+        lines.append(f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}")
+    accounts = demo_accounts()
+    if accounts:
+        lines += ["  演示账号：", *accounts]
+    lines += [
+        "  演示持证主体：",
+        f"    {DEMO_PERSON.name} 身份证 {DEMO_PERSON.code}（证照分布于 {'、'.join(sorted(regions_of(DEMO_PERSON)))}）",
+        f"    {DEMO_COMPANY.name} 统一社会信用代码 {DEMO_COMPANY.code}（证照分布于 {'、'.join(sorted(regions_of(DEMO_COMPANY)))}）",
+        f"  签发演示政务服务码：curl -X POST {node_url('SH', base_port)}/api/v1/service-codes/issue "
+        f"-d '{{\"holderCode\": \"{DEMO_PERSON.code}\"}}'",
+        f"  故障演练：curl -X POST {node_url('JS', base_port)}/api/v1/drills -d '{{\"delayMs\": 500}}'"
+        "（malformed: garbage / bad-envelope / no-head / truncated / off）",
+        "按 Ctrl-C 停止全部服务。",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- main
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ysj_portal.settings")
+    import logging
+
+    import django
+
+    django.setup()
+    # The readiness polling would otherwise log every request.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run(host: str, port: int, base_port: int, workers: int) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    from trust.keys import hub_public_key
+
+    try:
+        hub_public_hex = hub_public_key().hex()
+    except ImproperlyConfigured as exc:
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return 2
+    try:
+        provision_regions(base_port)
+    except DatabaseError as exc:
+        print(f"无法登记地区节点：{exc}（请先运行 `python manage.py migrate`）", file=sys.stderr)
+        return 2
+    from django.db import connections
+
+    connections.close_all()
+
+    busy = [p for p in [port, *(node_port(c, base_port) for c in REGION_ORDER)] if not _port_free(NODE_HOST if p != port else host, p)]
+    if busy:
+        print(f"端口已被占用：{', '.join(map(str, busy))}（已有演示在运行？）", file=sys.stderr)
+        return 2
+
+    children = node_children(hub_public_hex, settings.YSJ_HUB_ACCOUNT_ID, base_port) + hub_children(host, port, workers)
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        print("正在启动四个地区节点与融合共享服务系统……", flush=True)
+        for child in children:
+            child.start()
+        for child in children:
+            if stopping:
+                return 130
+            child.wait_ready()
+        print(summary(host, port, base_port), flush=True)
+        while not stopping:
+            for child in children:
+                if not child.alive and not stopping:
+                    print(f"{child.name} 已退出（退出码 {child.process.returncode}），停止全部服务", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except RuntimeError as exc:
+        print(f"启动失败：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("正在停止……", flush=True)
+        stop_all(children)
+        print("已停止。", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ysj_portal.demo", description="启动演示：融合共享服务系统与四个地区节点")
+    parser.add_argument("--host", default="127.0.0.1", help="融合共享服务系统监听地址")
+    parser.add_argument("--port", type=int, default=8000, help="融合共享服务系统端口")
+    parser.add_argument("--node-port", type=int, default=int(os.environ.get("YSJ_DEMO_NODE_PORT", NODE_BASE_PORT)),
+                        help="第一个地区节点的端口（SH；其后依次为 JS、ZJ、AH）")
+    parser.add_argument("--workers", type=int, default=2, help="融合共享服务系统的 gunicorn 进程数")
+    args = parser.parse_args(argv)
+    return run(args.host, args.port, args.node_port, args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
