@@ -1,0 +1,239 @@
+"""Governance portal: the certificate catalog and the publication outbox (admin in Chinese)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import delivery, services
+from .errors import GovernanceError
+from .models import CatalogEntry, CatalogStatus, DeliveryState, Publication, PublicationDelivery
+from .outbox import enqueue_delivery
+
+
+class ShareWindowFilter(admin.SimpleListFilter):
+    title = "共享期"
+    parameter_name = "window"
+
+    def lookups(self, request, model_admin):
+        return [("now", "当前共享中"), ("future", "尚未开始"), ("ended", "已结束"), ("open", "长期共享")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        value = self.value()
+        if value == "now":
+            return queryset.filter(share_start__lte=now).filter(Q(share_end__isnull=True) | Q(share_end__gt=now))
+        if value == "future":
+            return queryset.filter(share_start__gt=now)
+        if value == "ended":
+            return queryset.filter(share_end__lte=now)
+        if value == "open":
+            return queryset.filter(share_end__isnull=True)
+        return queryset
+
+
+class CatalogEntryForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="变更说明", max_length=100, required=False, help_text="记录在历史中；修改已发布的证照目录时必填"
+    )
+
+    class Meta:
+        model = CatalogEntry
+        fields = (
+            "type_name", "type_code", "holder_type", "authority_name", "authority_code", "related_item_name",
+            "related_item_code", "share_start", "share_end",
+        )
+
+    def clean(self):
+        data = super().clean()
+        instance = self.instance
+        edited = [name for name in self.changed_data if name != "change_reason"]
+        if instance.pk and instance.status == CatalogStatus.PUBLISHED and edited and not data.get("change_reason"):
+            self.add_error("change_reason", "修改已发布的证照目录须填写变更说明（将同步发布到三省一市）")
+        if instance.pk and instance.first_published_at and "type_code" in self.changed_data:
+            self.add_error("type_code", "证照类型代码在发布后不可修改")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, action: str, needs_reason: bool, apply):
+    """An admin action with an intermediate confirmation page (and a reason when needed)."""
+    form = ReasonForm(request.POST if "confirmed" in request.POST else None)
+    if "confirmed" in request.POST and (not needs_reason or form.is_valid()):
+        reason = form.cleaned_data["reason"] if needs_reason else request.POST.get("reason", "")
+        done = 0
+        for obj in queryset:
+            try:
+                apply(obj, request.user, reason)
+                done += 1
+            except GovernanceError as exc:
+                modeladmin.message_user(request, str(exc), messages.ERROR)
+        if done:
+            modeladmin.message_user(request, f"已{verb} {done} 条，并已写入向三省一市发布的投递队列。", messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "objects": queryset,
+        "form": form,
+        "needs_reason": needs_reason,
+        "action": action,
+        "verb": verb,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/catalog/confirm_action.html", context)
+
+
+@admin.register(CatalogEntry)
+class CatalogEntryAdmin(SimpleHistoryAdmin):
+    form = CatalogEntryForm
+    list_display = ("type_code", "type_name", "authority_name", "status_badge", "share_window", "updated_at")
+    list_display_links = ("type_code", "type_name")
+    list_filter = ("status", ShareWindowFilter, "holder_type", "authority_name")
+    search_fields = ("type_name", "type_code", "authority_name", "authority_code", "related_item_name")
+    readonly_fields = ("status", "revision", "first_published_at", "updated_at", "created_at")
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ("publish_selected", "withdraw_selected")
+    fieldsets = (
+        ("证照类型", {"fields": ("type_name", "type_code", "holder_type")}),
+        ("主管部门", {"fields": ("authority_name", "authority_code")}),
+        ("相关事项", {"fields": ("related_item_name", "related_item_code")}),
+        ("共享期（6.2 c）", {"fields": ("share_start", "share_end")}),
+        ("发布", {"fields": ("status", "revision", "first_published_at", "updated_at", "created_at")}),
+        ("变更说明", {"fields": ("change_reason",)}),
+    )
+
+    @admin.display(description="状态", ordering="status")
+    def status_badge(self, obj: CatalogEntry) -> str:
+        colours = {CatalogStatus.PUBLISHED: "#2e7d32", CatalogStatus.DRAFT: "#6d6d6d", CatalogStatus.WITHDRAWN: "#b71c1c"}
+        return format_html('<b style="color:{}">{}</b>', colours.get(obj.status, "#333"), obj.get_status_display())
+
+    @admin.display(description="共享期", ordering="share_start")
+    def share_window(self, obj: CatalogEntry) -> str:
+        start = timezone.localtime(obj.share_start).strftime("%Y-%m-%d")
+        end = timezone.localtime(obj.share_end).strftime("%Y-%m-%d") if obj.share_end else "长期"
+        return f"{start} 至 {end}"
+
+    def save_model(self, request: HttpRequest, obj: CatalogEntry, form, change: bool) -> None:
+        try:
+            services.save_entry(obj, actor=request.user, reason=form.cleaned_data.get("change_reason", ""))
+        except GovernanceError as exc:  # a rule the form could not see (a concurrent change)
+            self.message_user(request, str(exc), messages.ERROR)
+
+    def has_delete_permission(self, request: HttpRequest, obj: CatalogEntry | None = None) -> bool:
+        # Published entries are withdrawn, never deleted: the regions and the history refer to them.
+        return bool(super().has_delete_permission(request, obj) and (obj is None or obj.first_published_at is None))
+
+    def _can_publish(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalog.publish_catalogentry")
+
+    @admin.action(description="发布所选证照目录到三省一市", permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _confirm_action(
+            self, request, queryset, title="确认发布证照目录", verb="发布", action="publish_selected", needs_reason=False,
+            apply=lambda obj, user, reason: services.publish_entry(obj, actor=user, reason=reason or "发布"),
+        )
+
+    @admin.action(description="撤回所选证照目录", permissions=["publish"])
+    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _confirm_action(
+            self, request, queryset, title="确认撤回证照目录", verb="撤回", action="withdraw_selected", needs_reason=True,
+            apply=lambda obj, user, reason: services.withdraw_entry(obj, actor=user, reason=reason),
+        )
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return self._can_publish(request)
+
+
+class DeliveryInline(admin.TabularInline):
+    model = PublicationDelivery
+    extra = 0
+    can_delete = False
+    fields = ("region", "sequence", "state", "attempts", "last_status", "last_error", "next_attempt_at", "delivered_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ("published_at", "kind", "action", "code", "actor", "reason")
+    list_filter = ("kind", "action")
+    search_fields = ("code", "id")
+    list_select_related = ("actor",)
+    readonly_fields = ("id", "kind", "action", "code", "object_id", "payload", "published_at", "actor", "reason")
+    inlines = (DeliveryInline,)
+    show_full_result_count = False
+    date_hierarchy = "published_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PublicationDelivery)
+class PublicationDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "id", "region", "sequence", "what", "state_badge", "attempts", "last_status", "short_error",
+        "next_attempt_at", "delivered_at",
+    )
+    list_filter = ("state", "region", "publication__kind", "publication__action")
+    search_fields = ("publication__code", "publication__id")
+    list_select_related = ("region", "publication")
+    readonly_fields = (
+        "publication", "region", "sequence", "state", "attempts", "next_attempt_at", "last_attempt_at",
+        "last_status", "last_error", "delivered_at", "duplicate", "created_at",
+    )
+    actions = ("retry_now",)
+    list_per_page = 100
+    show_full_result_count = False
+
+    @admin.display(description="内容")
+    def what(self, obj: PublicationDelivery) -> str:
+        p = obj.publication
+        return f"{p.get_kind_display()}{p.get_action_display()} {p.code}"
+
+    @admin.display(description="投递状态", ordering="state")
+    def state_badge(self, obj: PublicationDelivery) -> str:
+        colours = {DeliveryState.DELIVERED: "#2e7d32", DeliveryState.PENDING: "#ef6c00", DeliveryState.FAILED: "#b71c1c"}
+        return format_html('<b style="color:{}">{}</b>', colours[obj.state], obj.get_state_display())
+
+    @admin.display(description="最近错误")
+    def short_error(self, obj: PublicationDelivery) -> str:
+        return (obj.last_error[:60] + "…") if len(obj.last_error) > 60 else obj.last_error
+
+    @admin.action(description="立即重试所选投递", permissions=["retry"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        rows = list(queryset.exclude(state=DeliveryState.DELIVERED))
+        region_ids = delivery.retry_now(rows)
+        enqueue_delivery(region_ids)
+        self.message_user(request, f"已安排立即重试 {len(rows)} 条投递（已送达的不会重发）。", messages.SUCCESS)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalog.retry_publicationdelivery")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,397 @@
+"""Governance portal: scenario lists and their joint confirmation by the four regions (9 a).
+
+The admin only collects input and shows state; every rule is in ``scenarios.services``.
+Lists show the four regions' states at a glance through four correlated subqueries of one
+query, so the list page costs the same number of queries for 10 rows or 10,000.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from catalog.errors import GovernanceError
+from trust.models import Region, RegionCode
+
+from . import services
+from .models import (
+    Decision,
+    RegionAdministrator,
+    RoundState,
+    ScenarioConfirmation,
+    ScenarioEvent,
+    ScenarioList,
+    ScenarioStatus,
+)
+
+REGION_ORDER = ("SH", "JS", "ZJ", "AH")
+REGION_SHORT = {"SH": "沪", "JS": "苏", "ZJ": "浙", "AH": "皖"}
+
+
+def decision_subquery(code: str) -> Subquery:
+    return Subquery(
+        ScenarioConfirmation.objects.filter(
+            scenario_list=OuterRef("pk"), revision=OuterRef("revision"), region__code=code
+        ).values("decision")[:1]
+    )
+
+
+def awaiting_region(queryset: QuerySet, region: Region) -> QuerySet:
+    """Lists in an open round on which ``region`` has not decided yet."""
+    decided = ScenarioConfirmation.objects.filter(scenario_list=OuterRef("pk"), revision=OuterRef("revision"), region=region)
+    return queryset.filter(round_state=RoundState.PENDING).exclude(Exists(decided))
+
+
+class AwaitingMyRegionFilter(admin.SimpleListFilter):
+    title = "待办"
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        region = services.region_of(request.user)
+        return [("mine", f"待{region.name}确认")] if region else []
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            region = services.region_of(request.user)
+            if region is not None:
+                return awaiting_region(queryset, region)
+            return queryset.none()
+        return queryset
+
+
+class ScenarioListForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="变更说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="修改名称、关联证照目录或有效期时必填；此类修改会使各地区此前的确认失效",
+    )
+
+    class Meta:
+        model = ScenarioList
+        fields = ("code", "name", "entries", "valid_start", "valid_end", "description", "based_on", "applications")
+
+    def __init__(self, *args, **kwargs):
+        self.user = kwargs.pop("user", None)
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.user is not None and services.region_of(self.user) is None:
+            raise forms.ValidationError("当前账号不是任何地区的管理员，不能登记或修改用证清单")
+        substantive = {"name", "entries", "valid_start", "valid_end"} & set(self.changed_data)
+        if self.instance.pk and substantive and not (data.get("change_reason") or "").strip():
+            self.add_error("change_reason", "修改清单内容须填写变更说明")
+        return data
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="决定", choices=Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="驳回时必填")
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Decision.REJECTED and not (data.get("reason") or "").strip():
+            self.add_error("reason", "驳回须填写理由")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmationInline(admin.TabularInline):
+    model = ScenarioConfirmation
+    extra = 0
+    can_delete = False
+    fields = ("revision", "region", "decision", "reason", "actor", "decided_at")
+    readonly_fields = fields
+    ordering = ("-revision", "region__division_code")
+    verbose_name_plural = "各地区决定（全部修订版本）"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("region", "actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = ScenarioEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "revision", "region", "actor", "reason")
+    readonly_fields = fields
+    ordering = ("-at", "-id")
+    verbose_name_plural = "流转记录"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("region", "actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScenarioList)
+class ScenarioListAdmin(SimpleHistoryAdmin):
+    form = ScenarioListForm
+    change_list_template = "admin/scenarios/scenariolist/change_list.html"
+    change_form_template = "admin/scenarios/scenariolist/change_form.html"
+    list_display = ("code", "name", "status_badge", "round_badge", "revision", "regions_at_a_glance", "updated_at")
+    list_display_links = ("code", "name")
+    list_filter = (AwaitingMyRegionFilter, "status", "round_state", "proposed_by")
+    search_fields = ("code", "name")
+    list_select_related = ("proposed_by",)
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ("-modified_at", "-id")
+    autocomplete_fields = ("entries", "applications", "based_on")
+    inlines = (ConfirmationInline, EventInline)
+    readonly_fields = (
+        "status", "round_state", "revision", "proposed_by", "published_revision", "published_name",
+        "published_entry_list", "published_valid_start", "published_valid_end", "first_published_at", "updated_at",
+    )
+    fieldsets = (
+        ("清单（工作版本）", {"fields": ("code", "name", "entries", "valid_start", "valid_end", "description", "based_on")}),
+        ("应用系统（9 c）", {"fields": ("applications",)}),
+        ("变更说明", {"fields": ("change_reason",)}),
+        ("确认与发布", {"fields": ("status", "round_state", "revision", "proposed_by")}),
+        ("已发布版本（四地确认后生效）", {
+            "classes": ("collapse",),
+            "fields": ("published_revision", "published_name", "published_entry_list", "published_valid_start",
+                       "published_valid_end", "first_published_at", "updated_at"),
+        }),
+    )
+
+    # ------------------------------------------------------------------ list page
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        return queryset.annotate(**{f"decision_{code.lower()}": decision_subquery(code) for code in REGION_ORDER})
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        region = services.region_of(request.user)
+        extra = {"my_region": region}
+        if region is not None:
+            extra["awaiting_count"] = awaiting_region(ScenarioList.objects.all(), region).count()
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    @admin.display(description="发布状态", ordering="status")
+    def status_badge(self, obj: ScenarioList) -> str:
+        colours = {ScenarioStatus.PUBLISHED: "#2e7d32", ScenarioStatus.DRAFT: "#6d6d6d", ScenarioStatus.WITHDRAWN: "#b71c1c"}
+        return format_html('<b style="color:{}">{}</b>', colours[obj.status], obj.get_status_display())
+
+    @admin.display(description="确认状态", ordering="round_state")
+    def round_badge(self, obj: ScenarioList) -> str:
+        return obj.get_round_state_display()
+
+    @admin.display(description="四地确认（当前修订）")
+    def regions_at_a_glance(self, obj: ScenarioList) -> str:
+        symbols = {Decision.CONFIRMED: ("✔", "#2e7d32", "已确认"), Decision.REJECTED: ("✘", "#b71c1c", "已驳回"),
+                   None: ("…", "#9e9e9e", "待确认")}
+        cells = []
+        for code in REGION_ORDER:
+            decision = getattr(obj, f"decision_{code.lower()}", None)
+            mark, colour, label = symbols.get(decision, symbols[None])
+            cells.append((colour, f"{RegionCode(code).label}：{label}", code.lower(), REGION_SHORT[code], mark))
+        return format_html_join(
+            " ", '<span style="color:{}" title="{}" data-region="{}">{}{}</span>', cells
+        )
+
+    # ------------------------------------------------------------------ form
+    def get_form(self, request: HttpRequest, obj: ScenarioList | None = None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class BoundForm(form_class):
+            def __init__(self, *args, **kw):
+                kw["user"] = user
+                super().__init__(*args, **kw)
+
+        return BoundForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ScenarioList | None = None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "code"] if obj is not None else fields
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        """Mutual reference (9 a): ``?based_on=<id>`` starts from another region's list."""
+        initial = super().get_changeform_initial_data(request)
+        source_id = request.GET.get("based_on")
+        if source_id and source_id.isdigit():
+            source = ScenarioList.objects.filter(pk=source_id).first()
+            if source is not None:
+                initial.update(
+                    based_on=source.pk, name=source.name, entries=list(source.entries.values_list("pk", flat=True)),
+                    valid_start=source.valid_start, valid_end=source.valid_end, description=source.description,
+                )
+        return initial
+
+    @admin.display(description="已发布的关联证照目录")
+    def published_entry_list(self, obj: ScenarioList) -> str:
+        return "、".join(str(e) for e in obj.published_entries.all()) or "—"
+
+    def save_model(self, request: HttpRequest, obj: ScenarioList, form, change: bool) -> None:
+        data = form.cleaned_data
+        reason = (data.get("change_reason") or "").strip()
+        try:
+            if not change:
+                services.register_proposal(
+                    actor=request.user, code=data["code"], name=data["name"], entries=data["entries"],
+                    valid_start=data["valid_start"], valid_end=data.get("valid_end"),
+                    description=data.get("description", ""), based_on=data.get("based_on"),
+                    applications=data.get("applications") or [], reason=reason, instance=obj,
+                )
+                self.message_user(request, "已登记用证清单，等待上海、江苏、浙江、安徽四地分别确认。", messages.INFO)
+                return
+            result = services.edit_list(
+                obj, actor=request.user, name=data["name"], entries=data["entries"], valid_start=data["valid_start"],
+                valid_end=data.get("valid_end"), description=data.get("description", ""),
+                applications=data.get("applications"), reason=reason,
+            )
+            self.message_user(request, result.message, messages.WARNING if result.reset_regions else messages.INFO)
+        except GovernanceError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            raise PermissionDenied(str(exc)) from exc
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        """Entries and applications are set by the services, with the revision rules."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ScenarioList | None = None) -> bool:
+        # Lists are withdrawn, never deleted: the regions and the evidence refer to them.
+        return False
+
+    # ------------------------------------------------------------------ workflow views
+    def get_urls(self):
+        urls = super().get_urls()
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", view(self.decide_view), name="scenarios_scenariolist_decide"),
+            path("<int:pk>/withdraw/", view(self.withdraw_view), name="scenarios_scenariolist_withdraw"),
+            path("<int:pk>/reopen/", view(self.reopen_view), name="scenarios_scenariolist_reopen"),
+            *urls,
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        region = services.region_of(request.user)
+        context.update(my_region=region, region_states=self.region_states(obj) if obj else [])
+        if obj is not None and region is not None:
+            context["can_decide"] = (
+                obj.round_state == RoundState.PENDING
+                and request.user.has_perm("scenarios.confirm_scenariolist")
+                and not ScenarioConfirmation.objects.filter(scenario_list=obj, revision=obj.revision, region=region).exists()
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def region_states(self, obj: ScenarioList) -> list[dict]:
+        decisions = {
+            c.region.code: c
+            for c in ScenarioConfirmation.objects.filter(scenario_list=obj, revision=obj.revision).select_related("region", "actor")
+        }
+        return [
+            {"code": code, "name": RegionCode(code).label, "decision": decisions.get(code)} for code in REGION_ORDER
+        ]
+
+    def _object(self, request: HttpRequest, pk: int) -> ScenarioList:
+        obj = get_object_or_404(ScenarioList, pk=pk)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def _back(self, obj: ScenarioList) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:scenarios_scenariolist_change", args=[obj.pk]))
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self._object(request, pk)
+        if not request.user.has_perm("scenarios.confirm_scenariolist"):
+            raise PermissionDenied
+        region = services.region_of(request.user)
+        form = DecisionForm(request.POST or None, initial={"revision": obj.revision})
+        if request.method == "POST" and form.is_valid():
+            if region is None:
+                self.message_user(request, "当前账号不是任何地区的管理员，不能代表地区作出决定", messages.ERROR)
+                return self._back(obj)
+            # The region acted for is always the administrator's own: it is never taken from the form.
+            try:
+                result = services.decide(
+                    obj, actor=request.user, region=region, revision=form.cleaned_data["revision"],
+                    decision=form.cleaned_data["decision"], reason=form.cleaned_data.get("reason", ""),
+                )
+            except GovernanceError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return self._back(obj)
+            if result.published:
+                message = "四地均已确认，本清单已发布，并已写入向三省一市发布的投递队列。"
+            elif form.cleaned_data["decision"] == Decision.REJECTED:
+                message = f"已代表{region.name}驳回第 {obj.revision} 版。"
+            else:
+                message = f"已代表{region.name}确认第 {obj.revision} 版（已确认：{'、'.join(result.confirmed_regions)}）。"
+            self.message_user(request, message, messages.SUCCESS)
+            return self._back(obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"审阅并确认用证清单：{obj}",
+            "object": obj,
+            "opts": self.model._meta,
+            "form": form,
+            "my_region": region,
+            "entries": obj.entries.order_by("type_code"),
+            "published_entries": obj.published_entries.order_by("type_code"),
+            "region_states": self.region_states(obj),
+        }
+        return TemplateResponse(request, "admin/scenarios/scenariolist/decide.html", context)
+
+    def _reason_view(self, request: HttpRequest, pk: int, *, title: str, verb: str, apply, permission: str) -> HttpResponse:
+        obj = self._object(request, pk)
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                apply(obj, request.user, form.cleaned_data["reason"])
+            except GovernanceError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"已{verb}：{obj}", messages.SUCCESS)
+            return self._back(obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title, "object": obj, "opts": self.model._meta, "form": form, "verb": verb,
+        }
+        return TemplateResponse(request, "admin/scenarios/scenariolist/reason.html", context)
+
+    def withdraw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._reason_view(
+            request, pk, title="撤回用证清单", verb="撤回", permission="scenarios.withdraw_scenariolist",
+            apply=lambda obj, user, reason: services.withdraw_list(obj, actor=user, reason=reason),
+        )
+
+    def reopen_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._reason_view(
+            request, pk, title="重新提请四地确认", verb="重新提请确认", permission="scenarios.change_scenariolist",
+            apply=lambda obj, user, reason: services.reopen(obj, actor=user, reason=reason),
+        )
+
+
+@admin.register(RegionAdministrator)
+class RegionAdministratorAdmin(admin.ModelAdmin):
+    list_display = ("user", "region", "created_at")
+    list_filter = ("region",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user", "region")
+    autocomplete_fields = ("user",)
