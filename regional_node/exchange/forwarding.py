@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 import httpx
 from django.conf import settings
@@ -30,6 +31,8 @@ from .services import backoff
 
 logger = logging.getLogger(__name__)
 CLAIM_SECONDS = 60
+#: Spent and expired download tickets are deleted a day after expiry, checked this often.
+PURGE_EVERY_SECONDS = 600
 
 
 def _claim(forwarding_id: int) -> bool:
@@ -127,7 +130,7 @@ def deliver_soon(publication_id: int) -> None:
 
 
 class Sweeper(threading.Thread):
-    """Retries due forwardings every ``NODE_FORWARD_SWEEP_SECONDS`` until stopped."""
+    """Retries due forwardings every ``NODE_FORWARD_SWEEP_SECONDS`` until stopped; purges old tickets."""
 
     def __init__(self, interval: float | None = None) -> None:
         super().__init__(name="forward-sweeper", daemon=True)
@@ -135,9 +138,15 @@ class Sweeper(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        from ..certificates.services import purge_tickets
+
+        last_purge = 0.0
         while not self.stopped.wait(self.interval):
             try:
                 sweep()
+                if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
+                    last_purge = time.monotonic()
+                    purge_tickets()
             except Exception:
                 logger.exception("forwarding sweep failed")
             finally:

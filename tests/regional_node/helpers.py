@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from typing import Any
 
@@ -70,3 +71,25 @@ def post_raw(url: str, body: bytes | str, content_type: str = JSON_TYPE) -> http
 
 def post_json(url: str, body: Any) -> httpx.Response:
     return post_raw(url, json.dumps(body, ensure_ascii=False))
+
+
+def next_sequence(node) -> int:
+    """A sequence above everything the node already holds (the nodes outlive each test's hub database)."""
+    with sqlite3.connect(node.data_dir / "node.sqlite3", timeout=10) as connection:
+        (highest,) = connection.execute("SELECT COALESCE(MAX(sequence), 0) FROM node_exchange_publication").fetchone()
+    return highest + 1
+
+
+def publish_scenario(node, item_code: str, type_codes: list[str], *, action: str = "publish", **window: str) -> dict:
+    """Publish a scenario list to ``node`` as the hub does; ``window``: validStart / validEnd."""
+    payload = {
+        "itemName": f"测试清单 {item_code}",
+        "itemCode": item_code,
+        "updateTime": "2025-03-01 09:30:00",
+        "dataList": [{"certificateType": "", "certificateTypeCode": code} for code in type_codes],
+        "validStart": window.get("validStart", ""),
+        "validEnd": window.get("validEnd", ""),
+    }
+    message = publication(next_sequence(node), item_code, kind="scenario", action=action, payload=payload)
+    with node.hub_client() as client:
+        return client.call("/api/v1/publications", message).data

@@ -13,7 +13,7 @@ from ysj_protocol.certfile import verify_file
 from ysj_protocol.client import StatusError
 from ysj_protocol.crypto.sm3 import sm3_hex
 
-from .helpers import audit
+from .helpers import audit, publish_scenario
 
 FILE = "/api/v1/certificates/file"
 
@@ -83,6 +83,7 @@ def test_unknown_tickets_are_refused(regional_nodes, token):
 
 def test_a_ticket_expires(solo_node):
     """The solo node's tickets last two seconds (NODE_TICKET_SECONDS=2)."""
+    publish_scenario(solo_node, audit()["itemCode"], ["111"])
     with solo_node.hub_client() as client:
         url = client.call(FILE, {"certificateRef": _id_card().ref, "fileFormat": "PDF", "audit": audit()}).data["downloadUrl"]
     time.sleep(2.5)

@@ -10,7 +10,7 @@ from ysj_protocol import status as st
 from ysj_protocol.client import StatusError
 
 from ..keys import key_for
-from .helpers import publication
+from .helpers import next_sequence, publication
 
 PUBLICATIONS = "/api/v1/publications"
 
@@ -25,38 +25,41 @@ def _entry(node, kind: str, code: str) -> dict | None:
 
 def test_a_publication_is_applied_once(regional_nodes):
     node = regional_nodes["JS"]
-    message = publication(1001, "A101")
+    seq = next_sequence(node)
+    message = publication(seq, "A101")
     with node.hub_client() as client:
         first = client.call(PUBLICATIONS, message).data
         again = client.call(PUBLICATIONS, message).data
     assert first == {"accepted": True, "duplicate": False, "applied": True}
     assert again["duplicate"] is True
     entry = _entry(node, "catalog", "A101")
-    assert entry["sequence"] == 1001
+    assert entry["sequence"] == seq
     assert entry["payload"] == message["payload"]
-    assert [p["sequence"] for p in _state(node)["publications"]].count(1001) == 1
+    assert [p["sequence"] for p in _state(node)["publications"]].count(seq) == 1
 
 
 def test_an_older_sequence_never_overwrites_a_newer_one(regional_nodes):
     node = regional_nodes["ZJ"]
-    newer = publication(2002, "S-ORDER", kind="scenario", action="update",
+    seq = next_sequence(node)
+    newer = publication(seq + 1, "S-ORDER", kind="scenario", action="update",
                         payload={"itemName": "新名称", "itemCode": "S-ORDER", "dataList": []})
-    older = publication(2001, "S-ORDER", kind="scenario", action="publish",
+    older = publication(seq, "S-ORDER", kind="scenario", action="publish",
                         payload={"itemName": "旧名称", "itemCode": "S-ORDER", "dataList": []})
     with node.hub_client() as client:
         assert client.call(PUBLICATIONS, newer).data["applied"] is True
         late = client.call(PUBLICATIONS, older).data
     assert late == {"accepted": True, "duplicate": False, "applied": False}
     entry = _entry(node, "scenario", "S-ORDER")
-    assert entry["sequence"] == 2002
+    assert entry["sequence"] == seq + 1
     assert entry["payload"]["itemName"] == "新名称"
 
 
 def test_a_withdrawal_marks_the_entry_withdrawn(regional_nodes):
     node = regional_nodes["AH"]
+    seq = next_sequence(node)
     with node.hub_client() as client:
-        client.call(PUBLICATIONS, publication(3001, "W-1"))
-        client.call(PUBLICATIONS, publication(3002, "W-1", action="withdraw"))
+        client.call(PUBLICATIONS, publication(seq, "W-1"))
+        client.call(PUBLICATIONS, publication(seq + 1, "W-1", action="withdraw"))
     assert _entry(node, "catalog", "W-1")["withdrawn"] is True
 
 
@@ -72,7 +75,7 @@ def test_a_withdrawal_marks_the_entry_withdrawn(regional_nodes):
 )
 def test_a_publication_not_signed_by_the_hub_is_refused(regional_nodes, tamper):
     node = regional_nodes["SH"]
-    message = tamper(publication(4001, "B101"))
+    message = tamper(publication(next_sequence(node), "B101"))
     with node.hub_client() as client, pytest.raises(StatusError) as refused:
         client.call(PUBLICATIONS, message)
     assert refused.value.status == st.INVALID_PARAMETERS.code
@@ -82,10 +85,11 @@ def test_a_publication_not_signed_by_the_hub_is_refused(regional_nodes, tamper):
 
 def test_a_sequence_reused_by_another_publication_is_refused(regional_nodes):
     node = regional_nodes["SH"]
+    seq = next_sequence(node)
     with node.hub_client() as client:
-        client.call(PUBLICATIONS, publication(5001, "C101"))
+        client.call(PUBLICATIONS, publication(seq, "C101"))
         with pytest.raises(StatusError) as refused:
-            client.call(PUBLICATIONS, publication(5001, "C102"))
+            client.call(PUBLICATIONS, publication(seq, "C102"))
     assert refused.value.status == st.INVALID_PARAMETERS.code
     assert "sequence" in refused.value.message
     assert _entry(node, "catalog", "C102") is None
@@ -104,7 +108,7 @@ def test_a_sequence_reused_by_another_publication_is_refused(regional_nodes):
     ],
 )
 def test_malformed_publications_name_the_field(regional_nodes, change, field):
-    message = {**publication(6001, "D101"), **change}
+    message = {**publication(next_sequence(regional_nodes["SH"]), "D101"), **change}
     with regional_nodes["SH"].hub_client() as client, pytest.raises(StatusError) as refused:
         client.call(PUBLICATIONS, message)
     assert refused.value.status == st.INVALID_PARAMETERS.code
@@ -112,7 +116,7 @@ def test_malformed_publications_name_the_field(regional_nodes, change, field):
 
 
 def test_the_payload_must_name_the_published_object(regional_nodes):
-    message = publication(7001, "E101", payload={"certificateType": "营业执照", "certificateTypeCode": "311"})
+    message = publication(next_sequence(regional_nodes["SH"]), "E101", payload={"certificateType": "营业执照", "certificateTypeCode": "311"})
     with regional_nodes["SH"].hub_client() as client, pytest.raises(StatusError) as refused:
         client.call(PUBLICATIONS, message)
     assert "certificateTypeCode" in refused.value.message

@@ -15,6 +15,7 @@ from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
 from ...envelope import CallContext, NodeEnvelopeAPIView
+from ...exchange import usage
 from .. import files, service_codes, services
 from ..models import CertificateStatus
 from .serializers import (
@@ -32,6 +33,7 @@ class SearchView(NodeEnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params
+        usage.check(params["audit"]["itemCode"], params["certificateTypeCodes"])
         found = services.search(
             params["holder"],
             params["certificateTypeCodes"],
@@ -49,6 +51,7 @@ class InfoView(NodeEnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         certificate = services.get_certificate(ctx.params["certificateRef"])
+        usage.check(ctx.params["audit"]["itemCode"], [certificate.type_code])
         services.record_disclosure("info", [certificate], ctx.params["audit"], ctx.request_id)
         return services.details(certificate)
 
@@ -60,6 +63,7 @@ class FileView(NodeEnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         certificate = services.get_certificate(ctx.params["certificateRef"])
+        usage.check(ctx.params["audit"]["itemCode"], [certificate.type_code])
         current = certificate.effective_status()
         if current != CertificateStatus.VALID:
             raise EnvelopeError(
