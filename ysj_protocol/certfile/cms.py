@@ -277,6 +277,9 @@ def _parse(der: bytes) -> ParsedSignature:
     info = cms.ContentInfo.load(der, strict=True)
     if info["content_type"].native != "signed_data":
         raise SignatureFormatError("CMS content is not SignedData")
+    # A definite length reaching past the last field (e.g. into PDF zero padding) is not DER.
+    if len(info.contents) != len(info["content_type"].dump()) + len(info["content"].dump()):
+        raise SignatureFormatError("ContentInfo has bytes after its last field")
     signed_data = info["content"]
     encap = signed_data["encap_content_info"]
     if encap["content_type"].native != "data" or encap["content"].native is not None:

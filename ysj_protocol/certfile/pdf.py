@@ -107,35 +107,212 @@ def read_embedded_data(reader: PdfReader) -> CertificateData:
     return CertificateData.from_json(found[0])
 
 
-def _walk_fields(fields: object) -> list[DictionaryObject]:
-    out: list[DictionaryObject] = []
-    if not isinstance(fields, ArrayObject):
-        return out
-    for ref in fields:
-        field = ref.get_object()
-        if not isinstance(field, DictionaryObject):
+def _signature_fields(reader: PdfReader) -> list[DictionaryObject]:
+    """Signature fields (/FT /Sig) that carry a value, walking /Kids once each (cycles are ignored)."""
+    acroform = reader.trailer["/Root"].get("/AcroForm")
+    acroform = acroform.get_object() if acroform is not None else None
+    if not isinstance(acroform, DictionaryObject):
+        return []
+    found: list[DictionaryObject] = []
+    seen: set[int] = set()
+    pending = list(acroform.get("/Fields") or [])
+    while pending:
+        ref = pending.pop()
+        field = ref.get_object() if isinstance(ref, IndirectObject) else ref
+        if not isinstance(field, DictionaryObject) or id(field) in seen or len(seen) > 10_000:
             continue
-        out.append(field)
-        out.extend(_walk_fields(field.get("/Kids")))
+        seen.add(id(field))
+        if field.get("/FT") == "/Sig" and "/V" in field:
+            found.append(field)
+        kids = field.get("/Kids")
+        if isinstance(kids, ArrayObject):
+            pending.extend(kids)
+    return found
+
+
+def is_signed(reader: PdfReader) -> bool:
+    return bool(_signature_fields(reader))
+
+
+@dataclass(frozen=True)
+class RawSignature:
+    """A signature dictionary read straight from the file bytes.
+
+    The /Contents hex string is located, not parsed, so verifying a large file does not pay for
+    a PDF-object parse of several kilobytes of hex (pypdf reads those a byte at a time).
+    """
+
+    entries: dict[str, object]
+    contents_span: tuple[int, int] | None  # offsets of "<" and one past ">"
+
+    @property
+    def filter(self) -> object:
+        return self.entries.get("/Filter")
+
+    @property
+    def sub_filter(self) -> object:
+        return self.entries.get("/SubFilter")
+
+
+def find_signatures(reader: PdfReader, content: bytes) -> list[RawSignature]:
+    """The value dictionaries of all signed signature fields, scanned from `content`.
+
+    A signature dictionary must be an indirect object stored directly in the file (never in an
+    object stream): its /ByteRange and /Contents are patched in place, so anything else cannot be
+    a working signature. CertFileError otherwise.
+    """
+    out = []
+    for field in _signature_fields(reader):
+        ref = field.raw_get("/V")
+        if not isinstance(ref, IndirectObject):
+            raise CertFileError("signature value is not an indirect object")
+        offset = reader.xref.get(ref.generation, {}).get(ref.idnum)
+        if not isinstance(offset, int) or not 0 <= offset < len(content):
+            raise CertFileError("signature dictionary is not stored directly in the file")
+        out.append(scan_signature_object(content, offset, ref.idnum, ref.generation))
     return out
 
 
-def signature_dictionaries(reader: PdfReader) -> list[DictionaryObject]:
-    """The /V dictionaries of all signed signature fields of the document."""
-    acroform = reader.trailer["/Root"].get("/AcroForm")
-    if acroform is None:
-        return []
-    acroform = acroform.get_object()
-    if not isinstance(acroform, DictionaryObject):
-        return []
-    sigs = []
-    for field in _walk_fields(acroform.get("/Fields")):
-        if field.get("/FT") != "/Sig" or "/V" not in field:
-            continue
-        value = field["/V"].get_object()
-        if isinstance(value, DictionaryObject):
-            sigs.append(value)
-    return sigs
+_OBJ_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
+_REFERENCE_TAIL = re.compile(rb"\s+(\d+)\s+R\b")
+_REGULAR_END = re.compile(rb"[\x00\t\n\f\r ()<>\[\]{}/%]")
+_WHITESPACE = b"\x00\t\n\f\r "
+_MAX_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class _Hex:
+    start: int
+    end: int
+
+
+class _Reference:
+    pass
+
+
+class _Scanner:
+    """Just enough of a PDF object reader for one signature dictionary (ISO 32000-1, 7.3)."""
+
+    def __init__(self, data: bytes, pos: int) -> None:
+        self.data = data
+        self.pos = pos
+
+    def fail(self, what: str) -> CertFileError:
+        return CertFileError(f"signature dictionary: {what} at offset {self.pos}")
+
+    def skip(self) -> None:
+        data = self.data
+        while self.pos < len(data):
+            byte = data[self.pos]
+            if byte in _WHITESPACE:
+                self.pos += 1
+            elif byte == 0x25:  # % comment to end of line
+                while self.pos < len(data) and data[self.pos] not in b"\r\n":
+                    self.pos += 1
+            else:
+                return
+
+    def token_end(self) -> int:
+        match = _REGULAR_END.search(self.data, self.pos)
+        return match.start() if match else len(self.data)
+
+    def value(self, depth: int = 0) -> object:
+        if depth > _MAX_DEPTH:
+            raise self.fail("nesting too deep")
+        self.skip()
+        data, pos = self.data, self.pos
+        if pos >= len(data):
+            raise self.fail("unexpected end of file")
+        if data.startswith(b"<<", pos):
+            return self.dictionary(depth)
+        byte = data[pos]
+        if byte == 0x3C:  # <hex>
+            end = data.find(b">", pos)
+            if end < 0:
+                raise self.fail("unterminated hex string")
+            self.pos = end + 1
+            return _Hex(pos, end + 1)
+        if byte == 0x28:  # (literal)
+            return self.literal()
+        if byte == 0x5B:  # [array]
+            self.pos += 1
+            items = []
+            while True:
+                self.skip()
+                if data.startswith(b"]", self.pos):
+                    self.pos += 1
+                    return items
+                items.append(self.value(depth + 1))
+        if byte == 0x2F:  # /Name
+            self.pos += 1
+            end = self.token_end()
+            name = "/" + data[self.pos : end].decode("latin-1")
+            self.pos = end
+            return name
+        number = _NUMBER.match(data, pos)
+        if number:
+            self.pos = number.end()
+            reference = _REFERENCE_TAIL.match(data, self.pos)
+            if reference and b"." not in number.group():
+                self.pos = reference.end()
+                return _Reference()
+            text = number.group()
+            return float(text) if b"." in text else int(text)
+        end = self.token_end()
+        word = data[pos:end]
+        if word in (b"true", b"false", b"null"):
+            self.pos = end
+            return {b"true": True, b"false": False, b"null": None}[word]
+        raise self.fail("unexpected token")
+
+    def literal(self) -> None:
+        data = self.data
+        depth = 0
+        pos = self.pos
+        while pos < len(data):
+            byte = data[pos]
+            if byte == 0x5C:  # backslash escapes the next byte
+                pos += 2
+                continue
+            if byte == 0x28:
+                depth += 1
+            elif byte == 0x29:
+                depth -= 1
+                if depth == 0:
+                    self.pos = pos + 1
+                    return None
+            pos += 1
+        raise self.fail("unterminated literal string")
+
+    def dictionary(self, depth: int) -> dict[str, object]:
+        self.pos += 2
+        entries: dict[str, object] = {}
+        while True:
+            self.skip()
+            if self.data.startswith(b">>", self.pos):
+                self.pos += 2
+                return entries
+            key = self.value(depth + 1)
+            if not isinstance(key, str) or not key.startswith("/"):
+                raise self.fail("dictionary key is not a name")
+            if key in entries:
+                raise self.fail(f"duplicate key {key}")
+            entries[key] = self.value(depth + 1)
+
+
+def scan_signature_object(content: bytes, offset: int, idnum: int, generation: int) -> RawSignature:
+    header = _OBJ_HEADER.match(content, offset)
+    if not header or (int(header.group(1)), int(header.group(2))) != (idnum, generation):
+        raise CertFileError("signature object not found at its xref offset")
+    scanner = _Scanner(content, header.end())
+    scanner.skip()
+    if not content.startswith(b"<<", scanner.pos):
+        raise CertFileError("signature object is not a dictionary")
+    entries = scanner.dictionary(0)
+    contents = entries.get("/Contents")
+    span = (contents.start, contents.end) if isinstance(contents, _Hex) else None
+    return RawSignature(entries=entries, contents_span=span)
 
 
 def _pdf_date(signer: SignerInfo) -> str:
@@ -160,7 +337,7 @@ def sign_pdf(pdf_bytes: bytes, private_key: sm2.PrivateKey, signer: SignerInfo) 
         raise CertFileError(f"not a readable PDF: {exc}") from exc
     if reader.is_encrypted:
         raise CertFileError("encrypted PDFs cannot be signed")
-    if signature_dictionaries(reader):
+    if is_signed(reader):
         raise CertFileError("the PDF is already signed")
     data = read_embedded_data(reader)
     if data.region_code != signer.region_code:
@@ -266,25 +443,25 @@ class SignedRange:
         return raw[:length]
 
 
-def check_byte_range(sig: DictionaryObject, content: bytes) -> SignedRange:
-    """Validate /ByteRange covers the whole file except exactly the /Contents hex string."""
-    raw = sig.get("/ByteRange")
-    if not isinstance(raw, ArrayObject) or len(raw) != 4:
+def check_byte_range(sig: RawSignature, content: bytes) -> SignedRange:
+    """/ByteRange must cover the whole file except exactly this dictionary's /Contents string."""
+    if sig.contents_span is None:
+        raise CertFileError("/Contents is not a hex string")
+    values = sig.entries.get("/ByteRange")
+    if (
+        not isinstance(values, list)
+        or len(values) != 4
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+    ):
         raise CertFileError("ByteRange missing or malformed")
-    values = []
-    for item in raw:
-        item = item.get_object() if isinstance(item, IndirectObject) else item
-        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
-            raise CertFileError("ByteRange holds non-integers")
-        values.append(int(item))
     first, length1, second, length2 = values
-    if first != 0 or second <= length1 or second + length2 != len(content):
+    if first != 0 or second + length2 != len(content):
         raise CertFileError("ByteRange does not cover the whole file")
-    if content[length1 : length1 + 1] != b"<" or content[second - 1 : second] != b">":
+    if (length1, second) != sig.contents_span:
         raise CertFileError("the ByteRange gap is not the /Contents string")
     hex_part = content[length1 + 1 : second - 1]
     if not hex_part or len(hex_part) % 2 or hex_part.translate(None, _HEX_DIGITS):
-        raise CertFileError("the ByteRange gap holds more than hex digits")
+        raise CertFileError("/Contents holds more than hex digits")
     # One case throughout, so that no byte of the file can change without failing verification.
     if hex_part != hex_part.upper() and hex_part != hex_part.lower():
         raise CertFileError("mixed-case hex in /Contents")

@@ -192,15 +192,21 @@ def _inspect_pdf(content: bytes) -> _Signed:
         raise _Fail(VerificationCode.MALFORMED, "no PDF header")
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
-        sigs = pdf_format.signature_dictionaries(reader)
+        fields_found = pdf_format.is_signed(reader)
     except Exception as exc:  # pypdf raises a wide range of types on broken files
         raise _Fail(VerificationCode.MALFORMED, f"{type(exc).__name__}: {exc}") from exc
-    if not sigs:
+    if not fields_found:
         raise _Fail(VerificationCode.NO_SIGNATURE)
+    try:
+        sigs = pdf_format.find_signatures(reader, content)
+    except CertFileError as exc:
+        raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
+    except Exception as exc:
+        raise _Fail(VerificationCode.MALFORMED, f"{type(exc).__name__}: {exc}") from exc
     if len(sigs) > 1:
         raise _Fail(VerificationCode.MULTIPLE_SIGNATURES)
     sig = sigs[0]
-    if sig.get("/Filter") != "/Adobe.PPKLite" or sig.get("/SubFilter") != "/adbe.pkcs7.detached":
+    if sig.filter != "/Adobe.PPKLite" or sig.sub_filter != "/adbe.pkcs7.detached":
         raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, "not an adbe.pkcs7.detached signature")
     try:
         signed_range = pdf_format.check_byte_range(sig, content)
