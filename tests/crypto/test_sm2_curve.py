@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -55,12 +56,70 @@ def test_comb_rejects_zero() -> None:
 
 def test_comb_table_shape() -> None:
     sm2._mul_base(1)
-    table = sm2._comb_table
-    assert table is not None
-    assert len(table) == 43 and all(len(row) == 63 for row in table)
-    assert table[0][0] == G
-    assert table[1][0] == sm2._mul(64, G)
-    assert table[42][62] == sm2._mul(63 << 252, G)
+    comb = sm2._g_comb
+    assert comb is not None
+    rows = comb._rows
+    assert len(rows) == 43 and all(len(row) == 63 for row in rows)
+    assert rows[0][0] == G
+    assert rows[1][0] == sm2._mul(64, G)
+    assert rows[42][62] == sm2._mul(63 << 252, G)
+
+
+@pytest.mark.parametrize("k", EDGE_SCALARS)
+def test_key_comb_matches_fastecdsa(k: int) -> None:
+    point = sm2._mul(0xC0FFEE, G)
+    assert sm2._Comb(point, 5).mul(k) == sm2._mul(k, point)
+
+
+def test_key_comb_on_random_keys_and_scalars() -> None:
+    for _ in range(5):
+        public = sm2.PrivateKey.generate().public_key
+        point = (public.x, public.y)
+        comb = sm2._Comb(point, 5)
+        for _ in range(40):
+            k = secrets.randbelow(sm2.N - 1) + 1
+            assert comb.mul(k) == sm2._mul(k, point)
+
+
+@pytest.fixture
+def empty_key_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sm2, "_key_combs", sm2.OrderedDict())
+    monkeypatch.setattr(sm2, "_keys_seen", sm2.OrderedDict())
+
+
+@pytest.mark.usefixtures("empty_key_cache")
+def test_key_table_is_built_from_the_second_use() -> None:
+    public = sm2.PrivateKey.generate().public_key
+    point = (public.x, public.y)
+    k = secrets.randbelow(sm2.N - 1) + 1
+    expected = sm2._mul(k, point)
+    assert sm2._mul_key(k, point) == expected
+    assert point not in sm2._key_combs
+    assert sm2._mul_key(k, point) == expected
+    assert point in sm2._key_combs
+    assert sm2._mul_key(k, point) == expected
+
+
+@pytest.mark.usefixtures("empty_key_cache")
+def test_key_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sm2, "_KEY_COMB_CACHE_SIZE", 2)
+    monkeypatch.setattr(sm2, "_KEY_COMB_BITS", 2)  # small tables: a faster build for this test
+    points = [sm2._mul(d, G) for d in (11, 12, 13)]
+    for point in points:
+        sm2._mul_key(5, point)
+        sm2._mul_key(5, point)
+    assert list(sm2._key_combs) == points[1:]
+    assert len(sm2._keys_seen) <= 8
+    assert sm2._mul_key(7, points[0]) == sm2._mul(7, points[0])
+
+
+@pytest.mark.usefixtures("empty_key_cache")
+def test_concurrent_use_of_one_key() -> None:
+    key = sm2.PrivateKey.generate()
+    messages = [secrets.token_bytes(64) for _ in range(24)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ciphertexts = list(pool.map(lambda m: sm2.encrypt(key.public_key, m), messages))
+    assert [sm2.decrypt(key, c) for c in ciphertexts] == messages
 
 
 def test_affine_addition_special_cases() -> None:

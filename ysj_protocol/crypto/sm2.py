@@ -12,8 +12,9 @@ Conventions used across the project (see the specification notes, section 12.1):
   raw ``r || s`` (64 bytes) or DER; :func:`verify` accepts both and only ever returns a bool.
 * The per-message secret k (encryption and signing) comes from :mod:`secrets`.
 
-Point arithmetic: products with a variable point run in fastecdsa (C, GMP); products with the
-base point G use a precomputed comb table in Python (about five times faster). This module
+Point arithmetic: products with G, and with public keys used more than once, go through
+precomputed comb tables in Python (about five times faster than a full multiplication); other
+products (decryption's d*C1, first use of a key) run in fastecdsa (C, GMP). This module
 validates every point itself.
 
 Timing: NEITHER PATH IS CONSTANT-TIME. fastecdsa's scalar multiplication, the comb and
@@ -31,6 +32,8 @@ from __future__ import annotations
 import binascii
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
 
 from fastecdsa import curvemath
 
@@ -100,28 +103,60 @@ def _add(p1: Point | None, p2: Point | None) -> Point | None:
     return x3, (slope * (x1 - x3) - y1) % P
 
 
-# Fixed-base multiplication k*G (encryption's C1, signing, key derivation) uses a comb table:
-# row i holds j * 2^(6i) * G for j = 1..63, so k*G is one addition per 6-bit digit of k, about
-# a fifth of a fastecdsa multiplication. Variable-base products stay in fastecdsa.
-_COMB_BITS = 6
-_COMB_ROWS = -(-256 // _COMB_BITS)
-_comb_table: list[list[Point]] | None = None
+# Fixed-base multiplication uses comb tables: row i holds j * 2^(w*i) * B for j = 1..2^w - 1,
+# so k*B is one point addition per w-bit digit of k instead of a full double-and-add. The
+# table for G (w = 6, about 0.5 MB) serves encryption's C1, signing and key derivation; keys
+# used again and again (the regions' and registered systems' keys) get a smaller table each
+# (w = 5) from their second use on, for encryption's k*P_B and verification's t*P_A. Products
+# with a point seen once (decryption's d*C1) stay in fastecdsa.
+_G_COMB_BITS = 6
+_KEY_COMB_BITS = 5
+_KEY_COMB_CACHE_SIZE = 16
 
 
-def _build_comb_table() -> list[list[Point]]:
-    """43 rows of 63 points, in Jacobian coordinates with one batched inversion per row."""
-    table = []
-    bx, by = GX, GY
-    for _ in range(_COMB_ROWS):
-        row = [(bx, by, 1), _jacobian_double(bx, by, 1)]
-        for _ in range(3, 1 << _COMB_BITS):
+class _Comb:
+    """Fixed-base table for a point of order n (every valid point here: the cofactor is 1)."""
+
+    __slots__ = ("_bits", "_rows")
+
+    def __init__(self, base: Point, bits: int) -> None:
+        self._bits = bits
+        self._rows: list[list[Point]] = []
+        bx, by = base
+        for _ in range(-(-256 // bits)):
+            row = [(bx, by, 1), _jacobian_double(bx, by, 1)]
+            for _ in range(3, 1 << bits):
+                row.append(_jacobian_add_affine(*row[-1], bx, by))
+            # 2^bits * base becomes the next row's base; normalised together with this row.
             row.append(_jacobian_add_affine(*row[-1], bx, by))
-        # 64 * base becomes the next row's base; normalised together with this row.
-        row.append(_jacobian_add_affine(*row[-1], bx, by))
-        affine = _batch_to_affine(row)
-        table.append(affine[:-1])
-        bx, by = affine[-1]
-    return table
+            affine = _batch_to_affine(row)
+            self._rows.append(affine[:-1])
+            bx, by = affine[-1]
+
+    def mul(self, k: int) -> Point:
+        """k * base for 1 <= k < n.
+
+        The running sum covers the digits below row i, so it is a multiple m*B with
+        m < 2^(w*i) <= d * 2^(w*i) and m + d * 2^(w*i) <= k < n: the two addends are never
+        equal, opposite or infinity, and the short addition formula is exact.
+        """
+        bits = self._bits
+        mask = (1 << bits) - 1
+        acc: tuple[int, int, int] | None = None
+        row = 0
+        while k:
+            digit = k & mask
+            if digit:
+                x2, y2 = self._rows[row][digit - 1]
+                acc = (x2, y2, 1) if acc is None else _jacobian_add_affine(*acc, x2, y2)
+            k >>= bits
+            row += 1
+        if acc is None:
+            raise CryptoError("k must satisfy 1 <= k < n")
+        x, y, z = acc
+        z_inv = pow(z, -1, P)
+        z_inv2 = z_inv * z_inv % P
+        return x * z_inv2 % P, y * z_inv2 * z_inv % P
 
 
 def _batch_to_affine(points: list[tuple[int, int, int]]) -> list[Point]:
@@ -167,33 +202,39 @@ def _jacobian_add_affine(x1: int, y1: int, z1: int, x2: int, y2: int) -> tuple[i
     return x3, y3, z3
 
 
-def _mul_base(k: int) -> Point:
-    """k * G for 1 <= k < n.
+_g_comb: _Comb | None = None
+_key_combs: OrderedDict[Point, _Comb] = OrderedDict()  # most recently used last
+_keys_seen: OrderedDict[Point, None] = OrderedDict()
+_cache_lock = threading.Lock()
 
-    The running sum covers the digits below row i, so it is a multiple m*G with
-    m < 2^(6i) <= d * 2^(6i) and m + d * 2^(6i) <= k < n: the two addends are never equal,
-    opposite or infinity, and the short addition formula is exact.
-    """
-    global _comb_table
-    table = _comb_table
-    if table is None:
-        table = _comb_table = _build_comb_table()
-    mask = (1 << _COMB_BITS) - 1
-    acc: tuple[int, int, int] | None = None
-    row = 0
-    while k:
-        digit = k & mask
-        if digit:
-            x2, y2 = table[row][digit - 1]
-            acc = (x2, y2, 1) if acc is None else _jacobian_add_affine(*acc, x2, y2)
-        k >>= _COMB_BITS
-        row += 1
-    if acc is None:
-        raise CryptoError("k must satisfy 1 <= k < n")
-    x, y, z = acc
-    z_inv = pow(z, -1, P)
-    z_inv2 = z_inv * z_inv % P
-    return x * z_inv2 % P, y * z_inv2 * z_inv % P
+
+def _mul_base(k: int) -> Point:
+    """k * G for 1 <= k < n (the table is built on first use, in about 20 ms)."""
+    global _g_comb
+    comb = _g_comb
+    if comb is None:
+        comb = _g_comb = _Comb((GX, GY), _G_COMB_BITS)
+    return comb.mul(k)
+
+
+def _mul_key(k: int, point: Point) -> Point:
+    """k * a validated public-key point, 1 <= k < n: through a cached comb from its second use."""
+    with _cache_lock:
+        comb = _key_combs.get(point)
+        if comb is not None:
+            _key_combs.move_to_end(point)
+        elif point not in _keys_seen:
+            _keys_seen[point] = None
+            while len(_keys_seen) > 4 * _KEY_COMB_CACHE_SIZE:
+                _keys_seen.popitem(last=False)
+            return _mul(k, point)
+    if comb is None:
+        comb = _Comb(point, _KEY_COMB_BITS)  # built outside the lock; a race only wastes work
+        with _cache_lock:
+            _key_combs[point] = comb
+            while len(_key_combs) > _KEY_COMB_CACHE_SIZE:
+                _key_combs.popitem(last=False)
+    return comb.mul(k)
 
 
 def _int_bytes(v: int) -> bytes:
@@ -422,7 +463,7 @@ def _encrypt_with_k(
     if not 1 <= k < N:
         raise CryptoError("k must satisfy 1 <= k < n")
     x1, y1 = _mul_base(k)
-    x2, y2 = _mul(k, (public_key.x, public_key.y))
+    x2, y2 = _mul_key(k, (public_key.x, public_key.y))
     x2b, y2b = _int_bytes(x2), _int_bytes(y2)
     c2, nonzero = _sm3._kdf_xor(x2b + y2b, plaintext)
     if plaintext and not nonzero:
@@ -657,7 +698,7 @@ def verify(
         t = (r + s) % N
         if t == 0:
             continue
-        point = _add(_mul_base(s), _mul(t, q))
+        point = _add(_mul_base(s), _mul_key(t, q))
         if point is not None and (e + point[0]) % N == r:
             return True
     return False
