@@ -99,9 +99,31 @@ class Stack:
             node.set_drill(delayMs=delay_ms)
 
 
+BENCH_DATABASE = "ysj_bench"
+
+
+def hub_database_url(workdir: Path) -> str:
+    """PostgreSQL (a fresh ``ysj_bench`` database) when reachable, as in production; else SQLite.
+
+    ``BENCH_DATABASE_URL`` names another server; its database is dropped and recreated.
+    """
+    url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DATABASE}")
+    try:
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return url
+    except Exception as exc:  # no PostgreSQL here: say so, and measure on SQLite
+        print(f"PostgreSQL not available ({type(exc).__name__}): the hub runs on SQLite", file=sys.stderr)
+        return f"sqlite:///{workdir / 'hub.sqlite3'}"
+
+
 def _hub_env(workdir: Path, hub_private_hex: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'hub.sqlite3'}")
+    env["DATABASE_URL"] = hub_database_url(workdir)
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "ysj_portal.settings",
@@ -109,6 +131,7 @@ def _hub_env(workdir: Path, hub_private_hex: str) -> dict[str, str]:
             "YSJ_VAR_DIR": str(workdir / "hub"),
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
+            "PYTHONWARNINGS": "ignore::UserWarning",
         }
     )
     return env

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from trust.calls import record_call
 from trust.keys import hub_private_key
@@ -163,12 +164,13 @@ def _run(client: EnvelopeClient, call: Call, timeout: float, request_id: str) ->
     return answer
 
 
-def fan_out(calls: Sequence[Call], *, request_id: str) -> list[Answer]:
+def fan_out(calls: Sequence[Call], *, request_id: str, write_records: bool = True) -> list[Answer]:
     """Make every call in parallel, each region within its own timeout; answers in call order.
 
     A call not finished by its region's deadline is given up (its answer says ``timeout``); the
     thread finishes on its own. Each call is made once: nothing is retried within one request.
-    Call records of all finished calls are written here, by the requesting thread.
+    Call records are written by the requesting thread: here, or with ``write_records=False`` by
+    the caller through ``write_call_records`` inside its own transaction.
     """
     if not calls:
         return []
@@ -195,10 +197,21 @@ def fan_out(calls: Sequence[Call], *, request_id: str) -> list[Answer]:
                 )
             )
             answers.append(given_up)
-    for answer in answers:
-        for record in answer.records:
-            record_call(record)
+    if write_records:
+        write_call_records(answers)
     return answers
+
+
+def write_call_records(answers: Sequence[Answer]) -> None:
+    """Append the call records of ``answers`` in one transaction (one commit, not one per call)."""
+    records = [record for answer in answers for record in answer.records]
+    if not records:
+        return
+    with transaction.atomic():
+        for record in records:
+            record_call(record)
+    for answer in answers:
+        answer.records.clear()
 
 
 def call_one(region: Region, path: str, params: dict[str, Any], *, request_id: str) -> Answer:

@@ -42,6 +42,7 @@ from .regions import (
     audit_of,
     call_one,
     fan_out,
+    write_call_records,
 )
 
 logger = logging.getLogger(__name__)
@@ -174,6 +175,8 @@ class Hit:
 class SearchOutcome:
     hits: list[Hit] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)
+    #: The regions' answers, whose call records the caller writes with its own records.
+    answers: list[Answer] = field(default_factory=list)
 
 
 def _narrowing(caller: Caller) -> tuple[str, str]:
@@ -208,7 +211,10 @@ def fused_search(caller: Caller) -> SearchOutcome:
         params["certificateNumber"] = certificate_number
     regions = active_regions()
     outcome = SearchOutcome()
-    for answer in fan_out([Call(region, SEARCH_PATH, params) for region in regions], request_id=caller.request_id):
+    outcome.answers = fan_out(
+        [Call(region, SEARCH_PATH, params) for region in regions], request_id=caller.request_id, write_records=False
+    )
+    for answer in outcome.answers:
         items = _search_items(answer)
         if items is None:
             outcome.unavailable.append(answer.region.code)
@@ -243,6 +249,7 @@ def search(caller: Caller) -> dict[str, Any]:
     """12.1.5: every valid certificate found, each with a fresh ``certificateID``."""
     outcome = fused_search(caller)
     with transaction.atomic():
+        write_call_records(outcome.answers)
         values = issue_certificate_ids(
             [Found(hit.region, hit.item["certificateRef"], _summary(hit.item)) for hit in outcome.hits],
             application=caller.application,
@@ -358,10 +365,12 @@ def _file_answer(
     *,
     holder_key: str,
     unavailable: Sequence[str] = (),
+    answers_to_record: Sequence[Answer] = (),
 ) -> dict[str, Any]:
     formats = _formats(caller)
     items = [_obtain(region, summary, FILE_OBTAINED[fmt]) for region, _, summary in targets for fmt in formats]
     with transaction.atomic():
+        write_call_records(answers_to_record)
         _, rows = record_retrieval(caller, kind, items, holder_key=holder_key, unavailable=unavailable)
         entries = _file_entries(caller, targets, rows, formats)
     result: dict[str, Any] = {"total": len(entries), "dataList": entries}
@@ -383,7 +392,12 @@ def file_by_holder(caller: Caller) -> dict[str, Any]:
     outcome = fused_search(caller)
     targets = [(hit.region, hit.item["certificateRef"], _summary(hit.item)) for hit in outcome.hits]
     return _file_answer(
-        caller, RetrievalKind.FILE_BY_HOLDER, targets, holder_key=caller.holder_key, unavailable=outcome.unavailable
+        caller,
+        RetrievalKind.FILE_BY_HOLDER,
+        targets,
+        holder_key=caller.holder_key,
+        unavailable=outcome.unavailable,
+        answers_to_record=outcome.answers,
     )
 
 
@@ -437,7 +451,8 @@ def info_by_holder(caller: Caller) -> dict[str, Any]:
     unavailable = list(outcome.unavailable)
     calls = [Call(hit.region, INFO_PATH, _info_params(caller, hit.item["certificateRef"]), tag=hit) for hit in outcome.hits]
     entries, obtained = [], []
-    for answer in fan_out(calls, request_id=caller.request_id):
+    info_answers = fan_out(calls, request_id=caller.request_id, write_records=False)
+    for answer in info_answers:
         item = _read_info(answer, caller)
         if item is None:
             if answer.region.code not in unavailable:
@@ -448,7 +463,9 @@ def info_by_holder(caller: Caller) -> dict[str, Any]:
         entries.append(_public_info(item))
         obtained.append(_obtain(answer.region, item, Obtained.INFO))
     unavailable.sort(key=_region_order)
-    record_retrieval(caller, RetrievalKind.INFO_BY_HOLDER, obtained, unavailable=unavailable)
+    with transaction.atomic():
+        write_call_records([*outcome.answers, *info_answers])
+        record_retrieval(caller, RetrievalKind.INFO_BY_HOLDER, obtained, unavailable=unavailable)
     return {"total": len(entries), "dataList": entries, "unavailableRegions": unavailable}
 
 

@@ -1,0 +1,102 @@
+"""Fused search with every region answering in 100 ms: parallel fan-out vs a region-by-region loop.
+
+Four reference nodes each delay their answers by 100 ms (drills). Measured in the same run:
+
+- each node alone, called as the hub calls it (the slowest median is the reference);
+- the four nodes asked one after the other (what a sequential hub would cost, target >= 400 ms);
+- the hub's 12.1.5 search end to end over HTTP (application -> hub -> four regions -> answer).
+
+Target: the hub's median search within 1.5x the slowest node. Exit status 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import _stack  # noqa: E402
+from ysj_protocol.client import EnvelopeClient, Peer  # noqa: E402
+from ysj_protocol.crypto import sm2  # noqa: E402
+
+DELAY_MS = 100
+ROUNDS = 30
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    rounds = 10 if quick else ROUNDS
+    stack = _stack.start(hub_workers=1, hub_threads=8)
+    try:
+        hub_key = sm2.PrivateKey.from_hex(stack.hub_private_hex)
+        app = EnvelopeClient(
+            Peer(stack.hub_url, hub_key.public_key, name="hub"), account_id=_stack.APP_ID,
+            private_key=sm2.PrivateKey.from_hex(stack.app_private_hex), timeout=10,
+        )
+        nodes = {
+            code: EnvelopeClient(
+                Peer(node.url, sm2.PrivateKey.from_hex(node.private_hex).public_key, name=code),
+                account_id="ysj-hub", private_key=hub_key, timeout=10,
+            )
+            for code, node in stack.nodes.items()
+        }
+        head = {"accessToken": stack.access_token}
+        region_params = {
+            "holder": stack.holder,
+            "certificateTypeCodes": sorted(_stack.TYPES),
+            "audit": {**_stack.search_params(), "appId": _stack.APP_ID},
+        }
+
+        def hub_search() -> None:
+            opened = app.call("/api/v1/certificates/search", _stack.search_params(trustedToken=stack.trusted_token), head=head)
+            assert opened.data["unavailableRegions"] == [], opened.data
+            assert opened.data["total"] == 4, opened.data
+
+        stack.set_delay(DELAY_MS)
+        for _ in range(5):  # warm up: connections, imports, database
+            hub_search()
+            for client in nodes.values():
+                client.call("/api/v1/certificates/search", region_params)
+
+        per_node = {code: [] for code in nodes}
+        loop, fused = [], []
+        for _ in range(rounds):
+            for code, client in nodes.items():
+                per_node[code].append(timed(lambda c=client: c.call("/api/v1/certificates/search", region_params)))
+            loop.append(timed(lambda: [c.call("/api/v1/certificates/search", region_params) for c in nodes.values()]))
+            fused.append(timed(hub_search))
+
+        node_ms = {code: median_ms(samples) for code, samples in per_node.items()}
+        slowest = max(node_ms.values())
+        loop_ms, fused_ms = median_ms(loop), median_ms(fused)
+        fused_p95 = statistics.quantiles(fused, n=20)[18] * 1000
+        print(f"nodes delaying {DELAY_MS} ms, {rounds} rounds, medians:")
+        for code, value in node_ms.items():
+            print(f"  node {code} alone             {value:7.1f} ms")
+        print(f"  region-by-region loop      {loop_ms:7.1f} ms")
+        print(f"  hub fused search (12.1.5)  {fused_ms:7.1f} ms  (p95 {fused_p95:.1f} ms)")
+        print(f"  fused / slowest node       {fused_ms / slowest:7.2f}x  (target <= 1.5x)")
+        print(f"  loop / fused               {loop_ms / fused_ms:7.2f}x")
+        ok = fused_ms <= 1.5 * slowest and loop_ms >= 400
+        if not ok:
+            print("TARGET MISSED: fused search within 1.5x the slowest node, loop >= 400 ms")
+        return 0 if ok else 1
+    finally:
+        stack.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
