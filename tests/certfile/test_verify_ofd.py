@@ -238,3 +238,15 @@ def test_byte_change_in_the_container_never_passes_changed_content(position: flo
     result = _verify(bytes(content))
     if result.ok:
         assert zip_files(bytes(content)) == zip_files(genuine_ofd())
+
+
+def test_signed_ofd_with_unreadable_certificate_data_fails(monkeypatch) -> None:
+    from ysj_protocol.certfile import ofd as ofd_module
+
+    path = "Doc_0/Attachs/certificate.json"
+    broken = _with({path: b"{not json"}, base=render_ofd(make_certificate()))
+    monkeypatch.setattr(ofd_module.Package, "certificate_data", lambda self: make_certificate())
+    signed = sign_ofd(broken, region_key("SH"), signer("SH"))
+    monkeypatch.undo()
+    result = _verify(signed)
+    assert not result.ok and result.code is VerificationCode.NO_CERTIFICATE_DATA

@@ -20,6 +20,7 @@ from .factories import (
     registry,
     rogue_key,
     signed_pdf,
+    signer,
 )
 
 
@@ -185,3 +186,19 @@ def test_any_single_byte_change_fails(position: float, mask: int) -> None:
     content[index] ^= mask
     result = _verify(bytes(content))
     assert not result.ok, (index, mask)
+
+
+def test_signed_pdf_without_certificate_data_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ysj_protocol.certfile import pdf as pdf_module
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(render_pdf(make_certificate()))))
+    del writer.root_object[NameObject("/Names")]
+    out = io.BytesIO()
+    writer.write(out)
+    # Signing checks the embedded data; pretend it was there to obtain such a file.
+    monkeypatch.setattr(pdf_module, "read_embedded_data", lambda reader: make_certificate())
+    signed = pdf_module.sign_pdf(out.getvalue(), region_key("SH"), signer("SH"))
+    monkeypatch.undo()
+    result = _verify(signed)
+    assert not result.ok and result.code is VerificationCode.NO_CERTIFICATE_DATA
+    assert result.reason == "未找到证照数据"

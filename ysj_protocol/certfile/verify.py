@@ -118,29 +118,41 @@ def verify_file(content: bytes, file_format: str, key_for_region: KeyLookup) -> 
     region has none; exceptions it raises propagate (a registry outage is not a bad file).
     """
     try:
-        return _verify(content, file_format, key_for_region)
+        signature, data = _verify_signature(content, file_format)
     except _Fail as failure:
         return VerificationResult.failure(failure.code, failure.detail)
-    except _LookupError as exc:
-        raise exc.original from None
     except Exception as exc:  # last resort: hostile input must not escape as an exception
         logger.exception("certificate file verification failed unexpectedly")
         return VerificationResult.failure(VerificationCode.INTERNAL, f"{type(exc).__name__}: {exc}")
 
+    registered = key_for_region(data.region_code)
+    if registered is None:
+        return VerificationResult.failure(VerificationCode.REGION_KEY_UNKNOWN, data.region_code)
+    signer_key = signature.public_key
+    if registered.to_bytes() != signer_key.to_bytes():
+        return VerificationResult.failure(
+            VerificationCode.KEY_MISMATCH, f"region {data.region_code}, signer {signer_key.fingerprint()}"
+        )
+    return VerificationResult(
+        ok=True,
+        reason=REASONS[VerificationCode.OK],
+        code=VerificationCode.OK,
+        region_code=data.region_code,
+        certificate_number=data.certificate_number,
+        internal_id=data.internal_id,
+        signed_at=signature.signing_time,
+        signer_fingerprint=signer_key.fingerprint(),
+    )
 
-class _LookupError(Exception):
-    def __init__(self, original: BaseException) -> None:
-        super().__init__(str(original))
-        self.original = original
 
-
-def _verify(content: bytes, file_format: str, key_for_region: KeyLookup) -> VerificationResult:
+def _verify_signature(content: bytes, file_format: str) -> tuple[ParsedSignature, CertificateData]:
+    """Everything up to the key check: structure, signature presence, integrity, SM2 signature."""
     if not isinstance(content, bytes | bytearray | memoryview):
         raise _Fail(VerificationCode.MALFORMED, "content is not bytes")
     content = bytes(content)
     if not content:
         raise _Fail(VerificationCode.EMPTY)
-    fmt = (file_format or "").strip().upper()
+    fmt = file_format.strip().upper() if isinstance(file_format, str) else ""
     if fmt not in SUPPORTED_FORMATS:
         raise _Fail(VerificationCode.UNSUPPORTED_FORMAT, f"fileFormat {file_format!r}")
     signed = _inspect_pdf(content) if fmt == "PDF" else _inspect_ofd(content)
@@ -153,28 +165,7 @@ def _verify(content: bytes, file_format: str, key_for_region: KeyLookup) -> Veri
         data = signed.load_data()
     except CertFileError as exc:
         raise _Fail(VerificationCode.NO_CERTIFICATE_DATA, str(exc)) from exc
-
-    try:
-        registered = key_for_region(data.region_code)
-    except Exception as exc:
-        raise _LookupError(exc) from exc
-    if registered is None:
-        raise _Fail(VerificationCode.REGION_KEY_UNKNOWN, data.region_code)
-    signer_key = signed.signature.public_key
-    if registered.to_bytes() != signer_key.to_bytes():
-        raise _Fail(
-            VerificationCode.KEY_MISMATCH, f"region {data.region_code}, signer {signer_key.fingerprint()}"
-        )
-    return VerificationResult(
-        ok=True,
-        reason=REASONS[VerificationCode.OK],
-        code=VerificationCode.OK,
-        region_code=data.region_code,
-        certificate_number=data.certificate_number,
-        internal_id=data.internal_id,
-        signed_at=signed.signature.signing_time,
-        signer_fingerprint=signer_key.fingerprint(),
-    )
+    return signed.signature, data
 
 
 def _parse_signature(der: bytes) -> ParsedSignature:
