@@ -223,3 +223,28 @@ def test_bad_arguments_are_programming_errors() -> None:
         sm2.decrypt(key, VECTOR_C1C3C2.hex())  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         sm2.encrypt(key.public_key, b"x", order="C2C1C3")
+
+
+def test_failed_check_on_the_prefixed_reading_still_tries_the_bare_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """READING.md: if the 04-prefixed parse fails the point test *or the C3 check*, try x||y.
+
+    A 64-byte C1 whose bytes 1..64 form a curve point cannot be produced on purpose, so the
+    prefixed reading is made to fail its check here.
+    """
+    real = sm2._decrypt_layout
+    tried: list[int] = []
+
+    def prefixed_reading_fails_check(key: sm2.PrivateKey, data: bytes, c1_len: int, order: str) -> bytes:
+        tried.append(c1_len)
+        if c1_len == 65:
+            raise DecryptionError("C3 mismatch")
+        return real(key, data, c1_len, order)
+
+    monkeypatch.setattr(sm2, "_decrypt_layout", prefixed_reading_fails_check)
+    assert sm2.decrypt(vector_key(), VECTOR_C1C3C2[1:]) == ENC_MESSAGE
+    assert tried == [65, 64]
+    with pytest.raises(DecryptionError, match="C3") as info:
+        sm2.decrypt(vector_key(), _flip(VECTOR_C1C3C2[1:], 200 % (len(VECTOR_C1C3C2) - 1)))
+    assert not isinstance(info.value, InvalidCiphertextError)

@@ -531,17 +531,17 @@ def decrypt(private_key: PrivateKey, ciphertext: bytes, *, order: str = "C1C3C2"
         )
     layouts = [_C1_LEN] if data[0] == 0x04 and len(data) >= _C1_LEN + _C3_LEN else []
     layouts.append(2 * _COORD)
-    failure: DecryptionError | None = None
+    check_failure: DecryptionError | None = None
+    point_failure: InvalidCiphertextError | None = None
     for c1_len in layouts:
         try:
             return _decrypt_layout(private_key, data, c1_len, order)
         except InvalidCiphertextError as exc:
-            failure = failure or exc
+            point_failure = exc
         except DecryptionError as exc:
-            # A failed C3 check says more than "this reading of C1 is not a point".
-            failure = exc if failure is None or isinstance(failure, InvalidCiphertextError) else failure
-    assert failure is not None
-    raise failure
+            check_failure = check_failure or exc
+    # A reading whose C1 is a point but fails the check says more than one that is no point.
+    raise check_failure or point_failure or InvalidCiphertextError("SM2 ciphertext is invalid")
 
 
 def decrypt_hex(private_key: PrivateKey, text: str) -> bytes:
