@@ -44,9 +44,11 @@ CERTIFICATE_TYPES: dict[str, CertificateType] = {
         CertificateType("112", "机动车驾驶证", PERSON, "公安部"),
         CertificateType("113", "结婚证", PERSON, "民政部"),
         CertificateType("114", "不动产权证书", "any", "自然资源部"),
+        CertificateType("115", "出生医学证明", PERSON, "国家卫生健康委员会"),
         CertificateType("311", "营业执照", COMPANY, "国家市场监督管理总局"),
         CertificateType("312", "食品经营许可证", COMPANY, "国家市场监督管理总局"),
         CertificateType("313", "建筑业企业资质证书", COMPANY, "住房和城乡建设部"),
+        CertificateType("314", "社会团体法人登记证书", COMPANY, "民政部"),
     )
 }
 
@@ -363,6 +365,51 @@ class _Builder:
         }, status)
 
 
+    def birth_certificate(self, holder: DemoHolder, mother: str, father: str) -> None:
+        r = _REGIONS[holder.home_region]
+        info = self.extra[holder.code]
+        born = date.fromisoformat(f"{holder.code[6:10]}-{holder.code[10:12]}-{holder.code[12:14]}")
+        hospital = f"{r.city}{self.rng.choice(('第一妇婴保健院', '妇幼保健院', '人民医院'))}"
+        number = f"{self.rng.choice('MNOP')}{r.district_code[:2]}{self.rng.randrange(1, 99999999):08d}"
+        self.add(holder, holder.home_region, "115", number, hospital, born, None, {
+            "新生儿姓名": holder.name,
+            "性别": info["sex"],
+            "出生时间": f"{_fmt(born)}{self.rng.randrange(0, 24):02d}时{self.rng.randrange(0, 60):02d}分",
+            "出生地点": f"{r.province}{r.city if r.city != r.province else ''}{r.district}",
+            "健康状况": "良好",
+            "出生体重": f"{self.rng.randrange(2600, 4200)}克",
+            "母亲姓名": mother,
+            "父亲姓名": father,
+            "接生机构名称": hospital,
+            "出生医学证明编号": number,
+        })
+
+    def social_organisation(self, name: str, home: str, legal_rep: DemoHolder, business: str) -> DemoHolder:
+        r = _REGIONS[home]
+        alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        first17 = f"51{r.district_code}" + "".join(self.rng.choice("0123456789") for _ in range(8)) + self.rng.choice(alphabet)
+        holder = DemoHolder(name, first17 + uscc_check_char(first17), USCC, COMPANY, home)
+        self.holders.append(holder)
+        self.addresses[holder.code] = self.address(home)
+        issued = _date_between(self.rng, date(2024, 7, 1), date(2025, 6, 1))
+        until = _add_years(issued, 5)
+        dept = f"{r.city}民政局" if home != "SH" else "上海市社会团体管理局"
+        number = f"{r.short}社证字第{self.rng.randrange(1, 99999):05d}号"
+        self.add(holder, home, "314", number, dept, issued, until, {
+            "名称": name,
+            "统一社会信用代码": holder.code,
+            "住所": self.addresses[holder.code],
+            "法定代表人": legal_rep.name,
+            "业务范围": business,
+            "活动地域": r.province,
+            "注册资金": f"{self.rng.choice((3, 10, 30, 50))}万元",
+            "业务主管单位": f"{r.city}科学技术协会",
+            "有效期限": f"{_fmt(issued)}至{_fmt(until)}",
+            "登记管理机关": dept,
+        })
+        return holder
+
+
 def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
     rng = random.Random(SEED)
     b = _Builder(rng)
@@ -425,6 +472,14 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
             b.construction_qualification(company, rng.choice(elsewhere))
         if trade == 0:
             b.property_deed(company, rng.choice(elsewhere))
+    # Added later, after everything above, so that the earlier data stays exactly as it was.
+    for index, person in enumerate(persons):
+        if person.code[6:10] >= "1996":
+            mother = rng.choice(_SURNAMES) + rng.choice(_GIVEN_FEMALE)
+            father = person.name[0] + rng.choice(_GIVEN_MALE) if index % 2 == 0 else rng.choice(_SURNAMES) + rng.choice(_GIVEN_MALE)
+            b.birth_certificate(person, mother, father)
+    b.social_organisation("上海市软件行业协会", "SH", persons[0], "行业自律、信息交流、业务培训、咨询服务")
+    b.social_organisation("浙江省数字经济学会", "ZJ", persons[1], "学术交流、科普宣传、决策咨询、人才培养")
     return b.holders, b.certificates
 
 

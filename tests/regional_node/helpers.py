@@ -15,7 +15,7 @@ from ysj_protocol.crypto import sm2
 
 from ..keys import hub_key
 
-ALL_TYPE_CODES = ["111", "112", "113", "114", "311", "312", "313"]
+ALL_TYPE_CODES = ["111", "112", "113", "114", "115", "311", "312", "313", "314"]
 JSON_TYPE = "application/json; charset=utf-8"
 
 
