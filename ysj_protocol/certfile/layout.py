@@ -36,6 +36,7 @@ ROW_GAP = 3.0
 QR_X = 150.0
 QR_Y = 220.0
 QR_SIZE = 36.0
+QR_CAPTION = "扫码查验证照"
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,9 @@ def layout(data: CertificateData) -> PageLayout:
         [
             TextItem(LABEL_X, 236.0, 10.0, f"颁证地区：{region.name}（{region.division_code}）"),
             TextItem(LABEL_X, 243.0, 10.0, f"电子证照标识：{data.internal_id}"),
-            TextItem(QR_X + 6.0, QR_Y + QR_SIZE + 6.0, 9.0, "扫码查验证照"),
+            TextItem(
+                QR_X + (QR_SIZE - text_width_mm(QR_CAPTION, 9.0)) / 2, QR_Y + QR_SIZE + 3.0, 9.0, QR_CAPTION
+            ),
         ]
     )
     footer = f"本电子证照文件由{region.name}电子证照管理系统签发，可通过长三角电子证照文件核验服务验证真伪。"
