@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
@@ -57,8 +58,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         # Fail now, with a clear message, rather than on the first call.
-        node_key = node_public_key()
-        hub_public_key()
+        try:
+            node_key = node_public_key()
+            hub_public_key()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         if not options["no_migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
         if options["seed"]:
