@@ -146,6 +146,11 @@ YSJ_HUB_KEY_FILE = env_path("YSJ_HUB_KEY_FILE", VAR_DIR / "keys" / "hub.key")
 YSJ_REGION_TIMEOUT = env_float("YSJ_REGION_TIMEOUT", 3.0)
 # Public base URL of the hub, used in signed download addresses (12.1.6, 12.1.7).
 YSJ_PUBLIC_BASE_URL = env_str("YSJ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Sharing services (12.1.5-12.1.10): certificate IDs, download addresses, fan-out, holder digests.
+YSJ_CERTIFICATE_ID_TTL = env_int("YSJ_CERTIFICATE_ID_TTL", 600)
+YSJ_FILE_URL_TTL = env_int("YSJ_FILE_URL_TTL", 300)
+YSJ_FANOUT_THREADS = env_int("YSJ_FANOUT_THREADS", 32)
+YSJ_HOLDER_KEY_SECRET = env_str("YSJ_HOLDER_KEY_SECRET")
 
 # Trust service (trust/): token lifetimes, the data key protecting identity numbers, rate limits.
 YSJ_ACCESS_TOKEN_TTL = env_int("YSJ_ACCESS_TOKEN_TTL", 7200)
