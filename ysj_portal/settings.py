@@ -181,6 +181,7 @@ YSJ_PUBLICATION_LEASE_SECONDS = env_int("YSJ_PUBLICATION_LEASE_SECONDS", 120)
 YSJ_PUBLICATION_SWEEP_SECONDS = env_float("YSJ_PUBLICATION_SWEEP_SECONDS", 15.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
+    "purge-expired-trust-records": {"task": "trust.purge_expired", "schedule": 3600.0},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
