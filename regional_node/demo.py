@@ -153,6 +153,13 @@ def _dotted(value: date | None) -> str:
     return f"{value:%Y.%m.%d}" if value else "长期"
 
 
+#: Surface fields that repeat the certificate's own metadata (dropped so the page stays one page).
+_SHOWN_ELSEWHERE = {
+    "311": ("名称", "统一社会信用代码", "登记机关"),
+    "312": ("经营者名称", "社会信用代码（身份证号码）", "许可证编号", "有效期至"),
+}
+
+
 @dataclass
 class _Builder:
     rng: random.Random
@@ -169,6 +176,8 @@ class _Builder:
     def add(self, holder: DemoHolder, region: str, type_code: str, number: str, issue_dept: str,
             issue_date: date, valid_until: date | None, surface: dict[str, str], status: str = VALID) -> None:
         ctype = CERTIFICATE_TYPES[type_code]
+        # The file shows number, holder, authority and validity itself; the surface keeps the rest.
+        surface = {k: v for k, v in surface.items() if k not in _SHOWN_ELSEWHERE.get(type_code, ())}
         key = f"{region}:{type_code}:{number}"
         if key in self._numbers:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ysj_protocol import status as st
+from ysj_protocol.certfile import CertFileError
 from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError
 
@@ -28,6 +30,7 @@ from .models import (
 )
 
 UNKNOWN = "unknown"
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------- answers
@@ -141,7 +144,11 @@ def ensure_file(certificate: Certificate, file_format: str) -> CertificateFile:
         existing = CertificateFile.objects.filter(certificate=certificate, file_format=file_format).first()
         if existing is not None and (files.file_root() / existing.path).exists():
             return existing
-        content = files.render_signed(certificate, file_format)
+        try:
+            content = files.render_signed(certificate, file_format)
+        except CertFileError as exc:
+            logger.error("certificate %s cannot be rendered as %s: %s", certificate.ref, file_format, exc)
+            raise EnvelopeError(st.CERTIFICATE_NOT_FOUND, "该证照的电子文件暂不可用，请联系颁证地区") from exc
         relative = files.relative_path(certificate, file_format)
         size, digest = files.write_file(relative, content)
         values = {

@@ -146,3 +146,16 @@ def test_duplicates_and_superseded_publications_are_not_forwarded(solo_node, sub
     # Give the node every chance to (wrongly) forward, then check nothing more arrived.
     _wait_for(lambda: len(app.received) > 1, seconds=2)
     assert [p["sequence"] for p in app.received] == [15]
+
+
+def test_a_subscriber_down_for_good_is_given_up_after_the_last_attempt(solo_node, subscriber_factory):
+    """The solo node gives up after three attempts (NODE_FORWARD_MAX_ATTEMPTS=3; back-off 2 s, 4 s)."""
+    app = subscriber_factory("dead-system", fail_first=99, fail_status=503)
+    with solo_node.hub_client() as client:
+        client.call(PUBLICATIONS, publication(16, "F105"))
+    _wait_for(lambda: app.attempts >= 3, seconds=40)
+    _wait_for(lambda: any(f["subscriber"] == "dead-system" and f["state"] == "failed" for f in _forwardings(solo_node)))
+    mine = [f for f in _forwardings(solo_node) if f["subscriber"] == "dead-system"]
+    assert mine[0]["state"] == "failed"
+    assert mine[0]["attempts"] == 3
+    assert app.attempts == 3
