@@ -100,18 +100,73 @@ class _Region:
 
 
 _REGIONS = {
-    "SH": _Region("SH", "沪", "上海市", "上海市", "徐汇区", "310104", ("漕溪北路", "肇嘉浜路", "龙华中路", "天钥桥路")),
-    "JS": _Region("JS", "苏", "江苏省", "南京市", "玄武区", "320102", ("中山路", "北京东路", "珠江路", "龙蟠路")),
-    "ZJ": _Region("ZJ", "浙", "浙江省", "杭州市", "西湖区", "330106", ("文三路", "天目山路", "学院路", "古墩路")),
-    "AH": _Region("AH", "皖", "安徽省", "合肥市", "蜀山区", "340104", ("长江西路", "黄山路", "潜山路", "望江西路")),
+    "SH": _Region(
+        "SH", "沪", "上海市", "上海市", "徐汇区", "310104", ("漕溪北路", "肇嘉浜路", "龙华中路", "天钥桥路")
+    ),
+    "JS": _Region(
+        "JS", "苏", "江苏省", "南京市", "玄武区", "320102", ("中山路", "北京东路", "珠江路", "龙蟠路")
+    ),
+    "ZJ": _Region(
+        "ZJ", "浙", "浙江省", "杭州市", "西湖区", "330106", ("文三路", "天目山路", "学院路", "古墩路")
+    ),
+    "AH": _Region(
+        "AH", "皖", "安徽省", "合肥市", "蜀山区", "340104", ("长江西路", "黄山路", "潜山路", "望江西路")
+    ),
 }
 REGION_CODES = tuple(_REGIONS)
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-_GIVEN_MALE = ("伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "浩然", "子轩", "宇航", "建国", "志强", "文博")
-_GIVEN_FEMALE = ("芳", "娜", "敏", "静", "丽", "艳", "婷", "雪", "慧", "颖", "欣怡", "梓涵", "雨桐", "思琪", "佳怡", "晓燕")
+_GIVEN_MALE = (
+    "伟",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "浩然",
+    "子轩",
+    "宇航",
+    "建国",
+    "志强",
+    "文博",
+)
+_GIVEN_FEMALE = (
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "艳",
+    "婷",
+    "雪",
+    "慧",
+    "颖",
+    "欣怡",
+    "梓涵",
+    "雨桐",
+    "思琪",
+    "佳怡",
+    "晓燕",
+)
 _ETHNICITIES = ("汉", "汉", "汉", "汉", "汉", "回", "满", "壮")
-_COMPANY_WORDS = ("智联", "云帆", "恒通", "华信", "锦程", "长江", "新润", "中辰", "瑞丰", "同舟", "明德", "启航")
+_COMPANY_WORDS = (
+    "智联",
+    "云帆",
+    "恒通",
+    "华信",
+    "锦程",
+    "长江",
+    "新润",
+    "中辰",
+    "瑞丰",
+    "同舟",
+    "明德",
+    "启航",
+)
 _COMPANY_TRADES = (
     ("科技有限公司", "技术开发、技术咨询、技术服务；软件开发；信息系统集成服务"),
     ("餐饮管理有限公司", "餐饮服务；食品销售；餐饮管理"),
@@ -173,8 +228,18 @@ class _Builder:
         r = _REGIONS[region]
         return f"{r.city}{r.district}{self.rng.choice(r.streets)}{self.rng.randrange(1, 999)}号"
 
-    def add(self, holder: DemoHolder, region: str, type_code: str, number: str, issue_dept: str,
-            issue_date: date, valid_until: date | None, surface: dict[str, str], status: str = VALID) -> None:
+    def add(
+        self,
+        holder: DemoHolder,
+        region: str,
+        type_code: str,
+        number: str,
+        issue_dept: str,
+        issue_date: date,
+        valid_until: date | None,
+        surface: dict[str, str],
+        status: str = VALID,
+    ) -> None:
         ctype = CERTIFICATE_TYPES[type_code]
         # The file shows number, holder, authority and validity itself; the surface keeps the rest.
         surface = {k: v for k, v in surface.items() if k not in _SHOWN_ELSEWHERE.get(type_code, ())}
@@ -223,16 +288,26 @@ class _Builder:
             until = _add_years(issued, 20)
         info = self.extra[holder.code]
         dept = f"{r.city}公安局{r.district.removesuffix('区')}分局"
-        self.add(holder, holder.home_region, "111", holder.code, dept, issued, until, {
-            "姓名": holder.name,
-            "性别": info["sex"],
-            "民族": info["ethnicity"],
-            "出生": info["birth"],
-            "住址": self.addresses[holder.code],
-            "公民身份号码": holder.code,
-            "签发机关": dept,
-            "有效期限": f"{_dotted(issued)}-{_dotted(until)}",
-        }, status)
+        self.add(
+            holder,
+            holder.home_region,
+            "111",
+            holder.code,
+            dept,
+            issued,
+            until,
+            {
+                "姓名": holder.name,
+                "性别": info["sex"],
+                "民族": info["ethnicity"],
+                "出生": info["birth"],
+                "住址": self.addresses[holder.code],
+                "公民身份号码": holder.code,
+                "签发机关": dept,
+                "有效期限": f"{_dotted(issued)}-{_dotted(until)}",
+            },
+            status,
+        )
 
     def driving_licence(self, holder: DemoHolder, region: str, status: str = VALID) -> None:
         r = _REGIONS[region]
@@ -243,18 +318,28 @@ class _Builder:
         until = _add_years(issued, 10 if status != EXPIRED else 6)
         dept = f"{r.city}公安局交通警察{'总队' if region == 'SH' else '支队'}"
         info = self.extra[holder.code]
-        self.add(holder, region, "112", holder.code, dept, issued, until, {
-            "证号": holder.code,
-            "姓名": holder.name,
-            "性别": info["sex"],
-            "国籍": "中国",
-            "住址": self.address(region),
-            "出生日期": info["birth"],
-            "初次领证日期": _fmt(first),
-            "准驾车型": self.rng.choice(("C1", "C1", "C2", "B2", "A2")),
-            "有效期限": f"{_dotted(issued)}至{_dotted(until)}",
-            "发证机关": dept,
-        }, status)
+        self.add(
+            holder,
+            region,
+            "112",
+            holder.code,
+            dept,
+            issued,
+            until,
+            {
+                "证号": holder.code,
+                "姓名": holder.name,
+                "性别": info["sex"],
+                "国籍": "中国",
+                "住址": self.address(region),
+                "出生日期": info["birth"],
+                "初次领证日期": _fmt(first),
+                "准驾车型": self.rng.choice(("C1", "C1", "C2", "B2", "A2")),
+                "有效期限": f"{_dotted(issued)}至{_dotted(until)}",
+                "发证机关": dept,
+            },
+            status,
+        )
 
     def marriage(self, husband: DemoHolder, wife: DemoHolder, region: str) -> None:
         r = _REGIONS[region]
@@ -282,17 +367,27 @@ class _Builder:
         number = f"{r.short}（{issued.year}）{r.district if region == 'SH' else r.city}不动产权第{self.rng.randrange(1, 9999999):07d}号"
         dept = f"{r.city}{'不动产登记局' if region == 'SH' else '自然资源和规划局'}"
         area = f"{self.rng.randrange(45, 180)}.{self.rng.randrange(10, 99)}平方米"
-        self.add(holder, region, "114", number, dept, issued, None, {
-            "权利人": holder.name,
-            "共有情况": "单独所有",
-            "坐落": self.address(region) + f"{self.rng.randrange(1, 30)}{self.rng.randrange(1, 4):02d}室",
-            "不动产单元号": f"{r.district_code}{self.rng.randrange(1, 999):03d}{self.rng.randrange(1, 99999):05d}GB{self.rng.randrange(1, 99999):05d}F{self.rng.randrange(1, 9999):08d}",
-            "权利类型": "国有建设用地使用权/房屋所有权",
-            "权利性质": "出让/市场化商品房" if holder.kind == PERSON else "出让/自建房",
-            "用途": "住宅" if holder.kind == PERSON else "办公",
-            "面积": area,
-            "使用期限": f"{issued.year - 1}年{issued.month:02d}月{issued.day:02d}日起{issued.year + 69}年止",
-        }, status)
+        self.add(
+            holder,
+            region,
+            "114",
+            number,
+            dept,
+            issued,
+            None,
+            {
+                "权利人": holder.name,
+                "共有情况": "单独所有",
+                "坐落": self.address(region) + f"{self.rng.randrange(1, 30)}{self.rng.randrange(1, 4):02d}室",
+                "不动产单元号": f"{r.district_code}{self.rng.randrange(1, 999):03d}{self.rng.randrange(1, 99999):05d}GB{self.rng.randrange(1, 99999):05d}F{self.rng.randrange(1, 9999):08d}",
+                "权利类型": "国有建设用地使用权/房屋所有权",
+                "权利性质": "出让/市场化商品房" if holder.kind == PERSON else "出让/自建房",
+                "用途": "住宅" if holder.kind == PERSON else "办公",
+                "面积": area,
+                "使用期限": f"{issued.year - 1}年{issued.month:02d}月{issued.day:02d}日起{issued.year + 69}年止",
+            },
+            status,
+        )
 
     # ------------------------------------------------------------------ companies
     def company(self, word: str, trade: int, home: str, legal_rep: DemoHolder) -> DemoHolder:
@@ -317,18 +412,28 @@ class _Builder:
         info = self.extra[holder.code]
         issued = _date_between(self.rng, date.fromisoformat(info["founded_iso"]), date(2024, 6, 1))
         dept = f"{r.city}{r.district}市场监督管理局"
-        self.add(holder, holder.home_region, "311", holder.code, dept, issued, None, {
-            "名称": holder.name,
-            "统一社会信用代码": holder.code,
-            "类型": "有限责任公司（自然人投资或控股）",
-            "法定代表人": info["legal_rep"],
-            "注册资本": info["capital"],
-            "成立日期": info["founded"],
-            "营业期限": f"{info['founded']}至不约定期限",
-            "住所": self.addresses[holder.code],
-            "经营范围": info["scope"],
-            "登记机关": dept,
-        }, status)
+        self.add(
+            holder,
+            holder.home_region,
+            "311",
+            holder.code,
+            dept,
+            issued,
+            None,
+            {
+                "名称": holder.name,
+                "统一社会信用代码": holder.code,
+                "类型": "有限责任公司（自然人投资或控股）",
+                "法定代表人": info["legal_rep"],
+                "注册资本": info["capital"],
+                "成立日期": info["founded"],
+                "营业期限": f"{info['founded']}至不约定期限",
+                "住所": self.addresses[holder.code],
+                "经营范围": info["scope"],
+                "登记机关": dept,
+            },
+            status,
+        )
 
     def food_permit(self, holder: DemoHolder, region: str, status: str = VALID) -> None:
         r = _REGIONS[region]
@@ -339,19 +444,31 @@ class _Builder:
         number = f"JY{'13' if holder.code[1] == '1' else '23'}{r.district_code[:6]}{self.rng.randrange(1, 999999):06d}"
         dept = f"{r.city}{r.district}市场监督管理局"
         info = self.extra[holder.code]
-        self.add(holder, region, "312", number, dept, issued, until, {
-            "经营者名称": holder.name,
-            "社会信用代码（身份证号码）": holder.code,
-            "法定代表人（负责人）": info["legal_rep"],
-            "住所": self.addresses[holder.code],
-            "经营场所": self.address(region),
-            "主体业态": self.rng.choice(("餐饮服务经营者（中型餐馆）", "食品销售经营者（超市）", "单位食堂")),
-            "经营项目": "热食类食品制售；冷食类食品制售；预包装食品（含冷藏冷冻食品）销售",
-            "许可证编号": number,
-            "有效期至": _fmt(until),
-            "日常监督管理机构": f"{r.district}市场监督管理局",
-            "签发人": self.rng.choice(_SURNAMES) + self.rng.choice(_GIVEN_MALE),
-        }, status)
+        self.add(
+            holder,
+            region,
+            "312",
+            number,
+            dept,
+            issued,
+            until,
+            {
+                "经营者名称": holder.name,
+                "社会信用代码（身份证号码）": holder.code,
+                "法定代表人（负责人）": info["legal_rep"],
+                "住所": self.addresses[holder.code],
+                "经营场所": self.address(region),
+                "主体业态": self.rng.choice(
+                    ("餐饮服务经营者（中型餐馆）", "食品销售经营者（超市）", "单位食堂")
+                ),
+                "经营项目": "热食类食品制售；冷食类食品制售；预包装食品（含冷藏冷冻食品）销售",
+                "许可证编号": number,
+                "有效期至": _fmt(until),
+                "日常监督管理机构": f"{r.district}市场监督管理局",
+                "签发人": self.rng.choice(_SURNAMES) + self.rng.choice(_GIVEN_MALE),
+            },
+            status,
+        )
 
     def construction_qualification(self, holder: DemoHolder, region: str, status: str = VALID) -> None:
         r = _REGIONS[region]
@@ -360,19 +477,30 @@ class _Builder:
         number = f"D{'2' if region in ('SH', 'JS') else '3'}{r.district_code[:2]}{self.rng.randrange(1, 9999999):07d}"
         dept = f"{r.province if region != 'SH' else '上海市'}住房和城乡建设{'管理委员会' if region == 'SH' else '厅'}"
         info = self.extra[holder.code]
-        self.add(holder, region, "313", number, dept, issued, until, {
-            "企业名称": holder.name,
-            "详细地址": self.addresses[holder.code],
-            "统一社会信用代码": holder.code,
-            "法定代表人": info["legal_rep"],
-            "注册资本": info["capital"],
-            "经济性质": "有限责任公司",
-            "资质类别及等级": self.rng.choice(("建筑工程施工总承包贰级", "市政公用工程施工总承包叁级", "建筑装修装饰工程专业承包贰级")),
-            "证书编号": number,
-            "有效期": _fmt(until),
-            "发证机关": dept,
-        }, status)
-
+        self.add(
+            holder,
+            region,
+            "313",
+            number,
+            dept,
+            issued,
+            until,
+            {
+                "企业名称": holder.name,
+                "详细地址": self.addresses[holder.code],
+                "统一社会信用代码": holder.code,
+                "法定代表人": info["legal_rep"],
+                "注册资本": info["capital"],
+                "经济性质": "有限责任公司",
+                "资质类别及等级": self.rng.choice(
+                    ("建筑工程施工总承包贰级", "市政公用工程施工总承包叁级", "建筑装修装饰工程专业承包贰级")
+                ),
+                "证书编号": number,
+                "有效期": _fmt(until),
+                "发证机关": dept,
+            },
+            status,
+        )
 
     def birth_certificate(self, holder: DemoHolder, mother: str, father: str) -> None:
         r = _REGIONS[holder.home_region]
@@ -380,23 +508,36 @@ class _Builder:
         born = date.fromisoformat(f"{holder.code[6:10]}-{holder.code[10:12]}-{holder.code[12:14]}")
         hospital = f"{r.city}{self.rng.choice(('第一妇婴保健院', '妇幼保健院', '人民医院'))}"
         number = f"{self.rng.choice('MNOP')}{r.district_code[:2]}{self.rng.randrange(1, 99999999):08d}"
-        self.add(holder, holder.home_region, "115", number, hospital, born, None, {
-            "新生儿姓名": holder.name,
-            "性别": info["sex"],
-            "出生时间": f"{_fmt(born)}{self.rng.randrange(0, 24):02d}时{self.rng.randrange(0, 60):02d}分",
-            "出生地点": f"{r.province}{r.city if r.city != r.province else ''}{r.district}",
-            "健康状况": "良好",
-            "出生体重": f"{self.rng.randrange(2600, 4200)}克",
-            "母亲姓名": mother,
-            "父亲姓名": father,
-            "接生机构名称": hospital,
-            "出生医学证明编号": number,
-        })
+        self.add(
+            holder,
+            holder.home_region,
+            "115",
+            number,
+            hospital,
+            born,
+            None,
+            {
+                "新生儿姓名": holder.name,
+                "性别": info["sex"],
+                "出生时间": f"{_fmt(born)}{self.rng.randrange(0, 24):02d}时{self.rng.randrange(0, 60):02d}分",
+                "出生地点": f"{r.province}{r.city if r.city != r.province else ''}{r.district}",
+                "健康状况": "良好",
+                "出生体重": f"{self.rng.randrange(2600, 4200)}克",
+                "母亲姓名": mother,
+                "父亲姓名": father,
+                "接生机构名称": hospital,
+                "出生医学证明编号": number,
+            },
+        )
 
     def social_organisation(self, name: str, home: str, legal_rep: DemoHolder, business: str) -> DemoHolder:
         r = _REGIONS[home]
         alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-        first17 = f"51{r.district_code}" + "".join(self.rng.choice("0123456789") for _ in range(8)) + self.rng.choice(alphabet)
+        first17 = (
+            f"51{r.district_code}"
+            + "".join(self.rng.choice("0123456789") for _ in range(8))
+            + self.rng.choice(alphabet)
+        )
         holder = DemoHolder(name, first17 + uscc_check_char(first17), USCC, COMPANY, home)
         self.holders.append(holder)
         self.addresses[holder.code] = self.address(home)
@@ -404,18 +545,27 @@ class _Builder:
         until = _add_years(issued, 5)
         dept = f"{r.city}民政局" if home != "SH" else "上海市社会团体管理局"
         number = f"{r.short}社证字第{self.rng.randrange(1, 99999):05d}号"
-        self.add(holder, home, "314", number, dept, issued, until, {
-            "名称": name,
-            "统一社会信用代码": holder.code,
-            "住所": self.addresses[holder.code],
-            "法定代表人": legal_rep.name,
-            "业务范围": business,
-            "活动地域": r.province,
-            "注册资金": f"{self.rng.choice((3, 10, 30, 50))}万元",
-            "业务主管单位": f"{r.city}科学技术协会",
-            "有效期限": f"{_fmt(issued)}至{_fmt(until)}",
-            "登记管理机关": dept,
-        })
+        self.add(
+            holder,
+            home,
+            "314",
+            number,
+            dept,
+            issued,
+            until,
+            {
+                "名称": name,
+                "统一社会信用代码": holder.code,
+                "住所": self.addresses[holder.code],
+                "法定代表人": legal_rep.name,
+                "业务范围": business,
+                "活动地域": r.province,
+                "注册资金": f"{self.rng.choice((3, 10, 30, 50))}万元",
+                "业务主管单位": f"{r.city}科学技术协会",
+                "有效期限": f"{_fmt(issued)}至{_fmt(until)}",
+                "登记管理机关": dept,
+            },
+        )
         return holder
 
 
@@ -485,7 +635,11 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
     for index, person in enumerate(persons):
         if person.code[6:10] >= "1996":
             mother = rng.choice(_SURNAMES) + rng.choice(_GIVEN_FEMALE)
-            father = person.name[0] + rng.choice(_GIVEN_MALE) if index % 2 == 0 else rng.choice(_SURNAMES) + rng.choice(_GIVEN_MALE)
+            father = (
+                person.name[0] + rng.choice(_GIVEN_MALE)
+                if index % 2 == 0
+                else rng.choice(_SURNAMES) + rng.choice(_GIVEN_MALE)
+            )
             b.birth_certificate(person, mother, father)
     b.social_organisation("上海市软件行业协会", "SH", persons[0], "行业自律、信息交流、业务培训、咨询服务")
     b.social_organisation("浙江省数字经济学会", "ZJ", persons[1], "学术交流、科普宣传、决策咨询、人才培养")
@@ -504,8 +658,11 @@ def holder_by_code(code: str) -> DemoHolder:
 
 def certificates_of(holder: DemoHolder, region: str | None = None) -> list[DemoCertificate]:
     return [
-        c for c in DEMO_CERTIFICATES
-        if c.holder_code == holder.code and c.holder_code_type == holder.code_type and (region is None or c.region == region)
+        c
+        for c in DEMO_CERTIFICATES
+        if c.holder_code == holder.code
+        and c.holder_code_type == holder.code_type
+        and (region is None or c.region == region)
     ]
 
 

@@ -63,7 +63,9 @@ def current() -> DrillState:
             return _cache[1]
         try:
             raw = json.loads(state_path().read_text(encoding="utf-8"))
-            state = DrillState(delay_ms=int(raw.get("delay_ms", 0)), malformed=str(raw.get("malformed", "off")))
+            state = DrillState(
+                delay_ms=int(raw.get("delay_ms", 0)), malformed=str(raw.get("malformed", "off"))
+            )
         except (OSError, ValueError, TypeError):
             state = DrillState()
         _cache = (mtime, state)
@@ -92,7 +94,9 @@ def malformed_response(mode: str) -> HttpResponse:
         body = {"head": {"status": "0", "message": "接口调用成功"}, "encryptData": "04" + "AB" * 120}
         return HttpResponse(json.dumps(body), status=200, content_type=content_type)
     if mode == "no-head":
-        return HttpResponse(json.dumps({"encryptData": "04" + "CD" * 120}), status=200, content_type=content_type)
+        return HttpResponse(
+            json.dumps({"encryptData": "04" + "CD" * 120}), status=200, content_type=content_type
+        )
     # truncated
     return HttpResponse(b'{"head": {"status": "0", "message": "', status=200, content_type=content_type)
 

@@ -99,7 +99,9 @@ TEMPLATES = [
 ]
 
 NODE_DATABASE_URL = env_str("NODE_DATABASE_URL", f"sqlite:///{NODE_DATA_DIR / 'node.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(NODE_DATABASE_URL, conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60))}
+DATABASES = {
+    "default": dj_database_url.parse(NODE_DATABASE_URL, conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

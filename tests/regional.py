@@ -103,7 +103,13 @@ class RegionalNode:
 
     def env(self) -> dict[str, str]:
         env = _base_env(self.data_dir)
-        env.update({"NODE_REGION": self.code, "NODE_PRIVATE_KEY": self.private_key.hex(), "NODE_PUBLIC_URL": self.url})
+        env.update(
+            {
+                "NODE_REGION": self.code,
+                "NODE_PRIVATE_KEY": self.private_key.hex(),
+                "NODE_PUBLIC_URL": self.url,
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -118,7 +124,18 @@ class RegionalNode:
             return
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "regional_node", "serve", "--port", str(self.port), "--seed", "--no-migrate", "--threads", "32"],
+            [
+                sys.executable,
+                "-m",
+                "regional_node",
+                "serve",
+                "--port",
+                str(self.port),
+                "--seed",
+                "--no-migrate",
+                "--threads",
+                "32",
+            ],
             cwd=REPO_ROOT,
             env=self.env(),
             stdout=log,
@@ -160,7 +177,9 @@ class RegionalNode:
 
     def log_tail(self, lines: int = 40) -> str:
         try:
-            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+            )
         except FileNotFoundError:
             return ""
 
@@ -302,7 +321,11 @@ def live_regions(regional_nodes: RegionalNodes, db: None) -> Iterator[dict]:
     regional_nodes.reset()
     regions = {}
     for node in regional_nodes:
-        values = {"endpoint": node.url, "account_id": f"region-{node.code.lower()}", "public_key": node.public_key.hex()}
+        values = {
+            "endpoint": node.url,
+            "account_id": f"region-{node.code.lower()}",
+            "public_key": node.public_key.hex(),
+        }
         region = RegionFactory(code=node.code, **values)
         # The factory gets an existing row by code unchanged: point it at the node regardless.
         for name, value in values.items():

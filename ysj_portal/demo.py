@@ -118,7 +118,9 @@ class Child:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive:
-                raise RuntimeError(f"{self.name} 启动失败（退出码 {self.process.returncode if self.process else '?'}）{self._log_hint()}")
+                raise RuntimeError(
+                    f"{self.name} 启动失败（退出码 {self.process.returncode if self.process else '?'}）{self._log_hint()}"
+                )
             if not self.health_url:
                 return
             with contextlib.suppress(httpx.HTTPError):
@@ -176,8 +178,16 @@ def _child_env(**extra: str) -> dict[str, str]:
 
 def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> list[Child]:
     children = []
-    node_env_names = ("NODE_DATABASE_URL", "NODE_PRIVATE_KEY", "NODE_DATA_DIR", "NODE_REGION", "NODE_KEY_FILE")
-    base_env = {k: v for k, v in _child_env().items() if k not in node_env_names and k != "DJANGO_SETTINGS_MODULE"}
+    node_env_names = (
+        "NODE_DATABASE_URL",
+        "NODE_PRIVATE_KEY",
+        "NODE_DATA_DIR",
+        "NODE_REGION",
+        "NODE_KEY_FILE",
+    )
+    base_env = {
+        k: v for k, v in _child_env().items() if k not in node_env_names and k != "DJANGO_SETTINGS_MODULE"
+    }
     for code in REGION_ORDER:
         port = node_port(code, base_port)
         data_dir = _var_dir() / "nodes" / code.lower()
@@ -196,7 +206,17 @@ def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> l
         children.append(
             Child(
                 name=f"地区节点 {code}",
-                args=[sys.executable, "-m", "regional_node", "serve", "--host", NODE_HOST, "--port", str(port), "--seed"],
+                args=[
+                    sys.executable,
+                    "-m",
+                    "regional_node",
+                    "serve",
+                    "--host",
+                    NODE_HOST,
+                    "--port",
+                    str(port),
+                    "--seed",
+                ],
                 env=env,
                 health_url=f"{node_url(code, base_port)}/healthz",
                 log_path=data_dir / "node.log",
@@ -211,10 +231,24 @@ def hub_children(host: str, port: int, workers: int) -> list[Child]:
         Child(
             name="融合共享服务系统",
             args=[
-                sys.executable, "-m", "gunicorn", "ysj_portal.wsgi:application",
-                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "8",
-                "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "5",
-                "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ysj_portal.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "8",
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "5",
+                "--log-level",
+                "warning",
             ],
             env=env,
             health_url=f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/",  # noqa: S104 - a listen address, not a bind
@@ -258,8 +292,14 @@ def demo_accounts() -> list[str]:
             for app in applications:
                 app_id, region = app[0], app[1]
                 secret_file = keys_dir / f"{app_id}.secret"
-                secret = secret_file.read_text(encoding="utf-8").strip() if secret_file.exists() else "（运行 load_demo 生成）"
-                lines.append(f"  应用 {app_id}（{region}）appSecret={secret}  私钥 {keys_dir / (app_id + '.key')}")
+                secret = (
+                    secret_file.read_text(encoding="utf-8").strip()
+                    if secret_file.exists()
+                    else "（运行 load_demo 生成）"
+                )
+                lines.append(
+                    f"  应用 {app_id}（{region}）appSecret={secret}  私钥 {keys_dir / (app_id + '.key')}"
+                )
     return lines
 
 
@@ -277,7 +317,9 @@ def summary(host: str, port: int, base_port: int) -> str:
     ]
     for code in REGION_ORDER:
         url = node_url(code, base_port)
-        lines.append(f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}")
+        lines.append(
+            f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}"
+        )
     accounts = demo_accounts()
     if accounts:
         lines += ["  演示账号：", *accounts]
@@ -286,7 +328,7 @@ def summary(host: str, port: int, base_port: int) -> str:
         f"    {DEMO_PERSON.name} 身份证 {DEMO_PERSON.code}（证照分布于 {'、'.join(sorted(regions_of(DEMO_PERSON)))}）",
         f"    {DEMO_COMPANY.name} 统一社会信用代码 {DEMO_COMPANY.code}（证照分布于 {'、'.join(sorted(regions_of(DEMO_COMPANY)))}）",
         f"  签发演示政务服务码：curl -X POST {node_url('SH', base_port)}/api/v1/service-codes/issue "
-        f"-d '{{\"holderCode\": \"{DEMO_PERSON.code}\"}}'",
+        f'-d \'{{"holderCode": "{DEMO_PERSON.code}"}}\'',
         f"  故障演练：curl -X POST {node_url('JS', base_port)}/api/v1/drills -d '{{\"delayMs\": 500}}'"
         "（malformed: garbage / bad-envelope / no-head / truncated / off）",
         "按 Ctrl-C 停止全部服务。",
@@ -329,12 +371,18 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
 
     connections.close_all()
 
-    busy = [p for p in [port, *(node_port(c, base_port) for c in REGION_ORDER)] if not _port_free(NODE_HOST if p != port else host, p)]
+    busy = [
+        p
+        for p in [port, *(node_port(c, base_port) for c in REGION_ORDER)]
+        if not _port_free(NODE_HOST if p != port else host, p)
+    ]
     if busy:
         print(f"端口已被占用：{', '.join(map(str, busy))}（已有演示在运行？）", file=sys.stderr)
         return 2
 
-    children = node_children(hub_public_hex, settings.YSJ_HUB_ACCOUNT_ID, base_port) + hub_children(host, port, workers)
+    children = node_children(hub_public_hex, settings.YSJ_HUB_ACCOUNT_ID, base_port) + hub_children(
+        host, port, workers
+    )
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:
@@ -355,7 +403,10 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
         while not stopping:
             for child in children:
                 if not child.alive and not stopping:
-                    print(f"{child.name} 已退出（退出码 {child.process.returncode}），停止全部服务", file=sys.stderr)
+                    print(
+                        f"{child.name} 已退出（退出码 {child.process.returncode}），停止全部服务",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(0.5)
         return 0
@@ -369,11 +420,17 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ysj_portal.demo", description="启动演示：融合共享服务系统与四个地区节点")
+    parser = argparse.ArgumentParser(
+        prog="python -m ysj_portal.demo", description="启动演示：融合共享服务系统与四个地区节点"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="融合共享服务系统监听地址")
     parser.add_argument("--port", type=int, default=8000, help="融合共享服务系统端口")
-    parser.add_argument("--node-port", type=int, default=int(os.environ.get("YSJ_DEMO_NODE_PORT", NODE_BASE_PORT)),
-                        help="第一个地区节点的端口（SH；其后依次为 JS、ZJ、AH）")
+    parser.add_argument(
+        "--node-port",
+        type=int,
+        default=int(os.environ.get("YSJ_DEMO_NODE_PORT", NODE_BASE_PORT)),
+        help="第一个地区节点的端口（SH；其后依次为 JS、ZJ、AH）",
+    )
     parser.add_argument("--workers", type=int, default=2, help="融合共享服务系统的 gunicorn 进程数")
     args = parser.parse_args(argv)
     return run(args.host, args.port, args.node_port, args.workers)

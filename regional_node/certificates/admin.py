@@ -35,7 +35,15 @@ class CertificateFileAdmin(admin.ModelAdmin):
     list_display = ("certificate", "file_format", "size", "sm3", "created_at")
     list_filter = ("file_format",)
     list_select_related = ("certificate",)
-    readonly_fields = ("certificate", "file_format", "path", "size", "sm3", "signer_fingerprint", "created_at")
+    readonly_fields = (
+        "certificate",
+        "file_format",
+        "path",
+        "size",
+        "sm3",
+        "signer_fingerprint",
+        "created_at",
+    )
 
     def has_add_permission(self, request) -> bool:  # files are generated, never uploaded
         return False

@@ -71,19 +71,26 @@ def parse_line(raw: dict[str, Any], line: int) -> Row:
     if code_type not in HolderCodeType.values:
         raise InvalidRecord(f"第 {line} 行：certificateHolderType 应为 {' 或 '.join(HolderCodeType.values)}")
     surface = raw.get("surface") or {}
-    if not isinstance(surface, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in surface.items()):
+    if not isinstance(surface, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in surface.items()
+    ):
         raise InvalidRecord(f"第 {line} 行：surface 应为字符串到字符串的 JSON 对象")
     status = raw.get("status") or CertificateStatus.VALID
     if status not in CertificateStatus.values:
         raise InvalidRecord(f"第 {line} 行：status 应为 {'、'.join(CertificateStatus.values)} 之一")
     issue_date = _date(raw.get("issueDate"), "issueDate", line)
-    valid_from = _date(raw.get("certificateValidateStart") or raw.get("issueDate"), "certificateValidateStart", line)
+    valid_from = _date(
+        raw.get("certificateValidateStart") or raw.get("issueDate"), "certificateValidateStart", line
+    )
     valid_until = _date(raw.get("certificateValidateEnd"), "certificateValidateEnd", line, optional=True)
     if valid_until is not None and valid_until < valid_from:
         raise InvalidRecord(f"第 {line} 行：certificateValidateEnd 早于 certificateValidateStart")
     number = raw["certificateNumber"].strip()
     type_code = raw["certificateTypeCode"].strip()
-    ref = raw.get("certificateRef") or uuid.uuid5(_REF_NAMESPACE, f"{settings.NODE_REGION}:{type_code}:{number}").hex
+    ref = (
+        raw.get("certificateRef")
+        or uuid.uuid5(_REF_NAMESPACE, f"{settings.NODE_REGION}:{type_code}:{number}").hex
+    )
     if not isinstance(ref, str) or not 1 <= len(ref) <= 64:
         raise InvalidRecord(f"第 {line} 行：certificateRef 应为 1-64 个字符")
     return Row(
@@ -127,7 +134,9 @@ def import_rows(rows: list[Row]) -> tuple[int, int]:
             code_type=row.holder_key[0], code=row.holder_key[1], defaults={"name": values.pop("holder_name")}
         )
         _, was_created = Certificate.objects.update_or_create(
-            type_code=values.pop("type_code"), number=values.pop("number"), defaults={**values, "holder": holder}
+            type_code=values.pop("type_code"),
+            number=values.pop("number"),
+            defaults={**values, "holder": holder},
         )
         created += was_created
         updated += not was_created

@@ -50,8 +50,12 @@ class CertificateQuerySet(models.QuerySet):
 class Certificate(models.Model):
     """One electronic certificate (电子证照) issued in this region."""
 
-    ref = models.CharField("证照内部标识", max_length=64, unique=True, help_text="本地区对该证照的稳定引用 certificateRef")
-    holder = models.ForeignKey(Holder, verbose_name="持证主体", on_delete=models.PROTECT, related_name="certificates")
+    ref = models.CharField(
+        "证照内部标识", max_length=64, unique=True, help_text="本地区对该证照的稳定引用 certificateRef"
+    )
+    holder = models.ForeignKey(
+        Holder, verbose_name="持证主体", on_delete=models.PROTECT, related_name="certificates"
+    )
     type_name = models.CharField("证照类型名称", max_length=128)
     type_code = models.CharField("证照类型代码", max_length=64, db_index=True)
     number = models.CharField("证照照面编号", max_length=128)
@@ -59,7 +63,9 @@ class Certificate(models.Model):
     issue_date = models.DateField("颁证日期")
     valid_from = models.DateField("有效期起始")
     valid_until = models.DateField("有效期截止", null=True, blank=True, help_text="为空表示长期有效")
-    status = models.CharField("状态", max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
+    status = models.CharField(
+        "状态", max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
     status_reason = models.CharField("状态变更原因", max_length=255, blank=True)
     surface = models.JSONField("照面数据", default=dict, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -71,7 +77,9 @@ class Certificate(models.Model):
         verbose_name = "电子证照"
         verbose_name_plural = "电子证照"
         ordering = ["type_code", "number"]
-        constraints = [models.UniqueConstraint(fields=["type_code", "number"], name="node_certificate_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["type_code", "number"], name="node_certificate_number_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.type_name} {self.number}"
@@ -94,7 +102,9 @@ class FileFormat(models.TextChoices):
 class CertificateFile(models.Model):
     """The signed file of a certificate in one format, generated once and kept."""
 
-    certificate = models.ForeignKey(Certificate, verbose_name="电子证照", on_delete=models.CASCADE, related_name="files")
+    certificate = models.ForeignKey(
+        Certificate, verbose_name="电子证照", on_delete=models.CASCADE, related_name="files"
+    )
     file_format = models.CharField("文件格式", max_length=3, choices=FileFormat.choices)
     path = models.CharField("存储位置", max_length=255, help_text="相对于本节点文件目录")
     size = models.PositiveBigIntegerField("大小（字节）")
@@ -106,7 +116,9 @@ class CertificateFile(models.Model):
         verbose_name = "证照文件"
         verbose_name_plural = "证照文件"
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["certificate", "file_format"], name="node_file_format_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "file_format"], name="node_file_format_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.file_format}"
@@ -120,7 +132,9 @@ class DownloadTicket(models.Model):
     """A single-use, short-lived permission to download one file (docs/region-protocol.md)."""
 
     token_digest = models.CharField("票据摘要（SM3）", max_length=64, unique=True)
-    file = models.ForeignKey(CertificateFile, verbose_name="证照文件", on_delete=models.CASCADE, related_name="tickets")
+    file = models.ForeignKey(
+        CertificateFile, verbose_name="证照文件", on_delete=models.CASCADE, related_name="tickets"
+    )
     biz_num = models.CharField("业务编号", max_length=64, blank=True)
     created_at = models.DateTimeField("签发时间", auto_now_add=True)
     expires_at = models.DateTimeField("过期时间", db_index=True)

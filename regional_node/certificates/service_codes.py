@@ -70,7 +70,11 @@ def issue_for(
         raise IssueRefused("本地区无此持证主体")
     allowed = available_types(holder)
     if not code_type:
-        code_type = DEFAULT_COMPANY_CODE if holder.code_type == HolderCodeType.USCC else DEFAULT_PERSON_CODE[settings.NODE_REGION]
+        code_type = (
+            DEFAULT_COMPANY_CODE
+            if holder.code_type == HolderCodeType.USCC
+            else DEFAULT_PERSON_CODE[settings.NODE_REGION]
+        )
     if code_type not in allowed:
         raise IssueRefused(f"本地区不能为该持证主体签发 {code_type}，可选：{'、'.join(allowed)}")
     claims: dict[str, Any] = {"name": holder.name}
@@ -82,7 +86,9 @@ def issue_for(
         ]
     ttl = ttl_seconds or settings.NODE_SERVICE_CODE_SECONDS
     try:
-        text = issue_service_code(code_type, settings.NODE_REGION, node_private_key(), claims, ttl_seconds=ttl)
+        text = issue_service_code(
+            code_type, settings.NODE_REGION, node_private_key(), claims, ttl_seconds=ttl
+        )
     except ServiceCodeError as exc:
         raise IssueRefused(exc.reason) from exc
     return IssuedCode(text=text, code_type=code_type, ttl_seconds=ttl)

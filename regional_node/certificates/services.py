@@ -115,7 +115,9 @@ def status_of(*, ref: str = "", number: str = "", type_code: str = "") -> str:
 
 
 # ---------------------------------------------------------------------- disclosures
-def record_disclosure(action: str, certificates: Iterable[Certificate], audit: dict[str, str], request_id: str) -> None:
+def record_disclosure(
+    action: str, certificates: Iterable[Certificate], audit: dict[str, str], request_id: str
+) -> None:
     Disclosure.objects.bulk_create(
         Disclosure(
             action=action,
@@ -184,9 +186,9 @@ def redeem_ticket(token: str) -> CertificateFile | None:
         return None
     digest = sm3_hex(token.encode("utf-8"))
     now = timezone.now()
-    claimed = DownloadTicket.objects.filter(token_digest=digest, used_at__isnull=True, expires_at__gt=now).update(
-        used_at=now
-    )
+    claimed = DownloadTicket.objects.filter(
+        token_digest=digest, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
     if claimed != 1:
         return None
     return CertificateFile.objects.select_related("certificate").get(tickets__token_digest=digest)

@@ -37,7 +37,15 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(Forwarding)
 class ForwardingAdmin(admin.ModelAdmin):
-    list_display = ("publication", "subscriber", "state", "attempts", "next_attempt_at", "delivered_at", "last_error")
+    list_display = (
+        "publication",
+        "subscriber",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+    )
     list_filter = ("state",)
     list_select_related = ("publication", "subscriber")
     readonly_fields = [f.name for f in Forwarding._meta.fields]
@@ -48,7 +56,15 @@ class ForwardingAdmin(admin.ModelAdmin):
 
 @admin.register(CallLog)
 class CallLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "direction", "account_id", "endpoint", "http_status", "status_code", "latency_ms")
+    list_display = (
+        "created_at",
+        "direction",
+        "account_id",
+        "endpoint",
+        "http_status",
+        "status_code",
+        "latency_ms",
+    )
     list_filter = ("direction", "status_code")
     search_fields = ("biz_num", "request_id", "account_id")
     readonly_fields = [f.name for f in CallLog._meta.fields]

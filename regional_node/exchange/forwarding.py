@@ -58,7 +58,9 @@ def deliver(forwarding_id: int) -> str | None:
         url = httpx.URL(subscriber.url)
         origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         path = url.raw_path.decode("ascii") or "/"
-        peer = Peer(base_url=origin, public_key=sm2.PublicKey.from_hex(subscriber.public_key), name=subscriber.name)
+        peer = Peer(
+            base_url=origin, public_key=sm2.PublicKey.from_hex(subscriber.public_key), name=subscriber.name
+        )
         message = {**forwarding.publication.as_message(), "forwardedBy": settings.NODE_REGION}
         with EnvelopeClient(
             peer,
@@ -89,9 +91,17 @@ def deliver(forwarding_id: int) -> str | None:
         forwarding.next_attempt_at = now + backoff(forwarding.attempts)
         forwarding.last_error = error[:255]
     forwarding.claimed_until = None
-    forwarding.save(update_fields=["state", "attempts", "next_attempt_at", "claimed_until", "last_error", "delivered_at"])
+    forwarding.save(
+        update_fields=["state", "attempts", "next_attempt_at", "claimed_until", "last_error", "delivered_at"]
+    )
     if error:
-        logger.warning("forwarding %s to %s failed (attempt %s): %s", forwarding.publication, subscriber, forwarding.attempts, error)
+        logger.warning(
+            "forwarding %s to %s failed (attempt %s): %s",
+            forwarding.publication,
+            subscriber,
+            forwarding.attempts,
+            error,
+        )
     return forwarding.state
 
 
@@ -116,7 +126,9 @@ def sweep() -> int:
 
 def _deliver_publication(publication_id: int) -> None:
     try:
-        for forwarding_id in Forwarding.objects.filter(publication_id=publication_id).values_list("id", flat=True):
+        for forwarding_id in Forwarding.objects.filter(publication_id=publication_id).values_list(
+            "id", flat=True
+        ):
             deliver(forwarding_id)
     except Exception:
         logger.exception("immediate forwarding of publication %s failed; the sweeper retries", publication_id)
@@ -126,7 +138,9 @@ def _deliver_publication(publication_id: int) -> None:
 
 def deliver_soon(publication_id: int) -> None:
     """Attempt delivery in the background so the hub's call is answered without waiting for subscribers."""
-    threading.Thread(target=_deliver_publication, args=(publication_id,), name="forward-now", daemon=True).start()
+    threading.Thread(
+        target=_deliver_publication, args=(publication_id,), name="forward-now", daemon=True
+    ).start()
 
 
 class Sweeper(threading.Thread):

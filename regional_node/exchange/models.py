@@ -103,9 +103,15 @@ class ForwardingState(models.TextChoices):
 class Forwarding(models.Model):
     """Delivery of one publication to one subscriber, retried with back-off until delivered or given up."""
 
-    publication = models.ForeignKey(Publication, verbose_name="发布", on_delete=models.CASCADE, related_name="forwardings")
-    subscriber = models.ForeignKey(Subscriber, verbose_name="订阅应用", on_delete=models.CASCADE, related_name="forwardings")
-    state = models.CharField("状态", max_length=16, choices=ForwardingState.choices, default=ForwardingState.PENDING)
+    publication = models.ForeignKey(
+        Publication, verbose_name="发布", on_delete=models.CASCADE, related_name="forwardings"
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, verbose_name="订阅应用", on_delete=models.CASCADE, related_name="forwardings"
+    )
+    state = models.CharField(
+        "状态", max_length=16, choices=ForwardingState.choices, default=ForwardingState.PENDING
+    )
     attempts = models.PositiveIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间", db_index=True)
     claimed_until = models.DateTimeField("处理锁定至", null=True, blank=True)

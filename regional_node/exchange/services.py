@@ -59,6 +59,11 @@ def receive(message: dict[str, Any], *, raw: dict[str, Any] | None = None) -> Re
 
 
 def _store_and_apply(message: dict[str, Any]) -> Receipt:
+    # Checked again under the write lock: a concurrent delivery of the same publication may have
+    # stored it since the first look.
+    known = Publication.objects.filter(publication_id=message["publicationId"]).first()
+    if known is not None:
+        return Receipt(known, duplicate=True, applied=known.applied)
     if Publication.objects.filter(sequence=message["sequence"]).exists():
         raise EnvelopeError(st.INVALID_PARAMETERS, "sequence 已被另一条发布使用")
     entry = (

@@ -14,7 +14,9 @@ SIGNED_FIELDS = ("publicationId", "sequence", "kind", "action", "code", "publish
 def canonical_bytes(message: dict[str, Any], *, ensure_ascii: bool = False) -> bytes:
     """UTF-8 JSON of every field but ``signature``, keys sorted, no white space."""
     unsigned = {key: value for key, value in message.items() if key != "signature"}
-    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=ensure_ascii).encode("utf-8")
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=ensure_ascii).encode(
+        "utf-8"
+    )
 
 
 def sign_publication(message: dict[str, Any], private_key: sm2.PrivateKey) -> str:
@@ -33,7 +35,8 @@ def verify_publication(message: dict[str, Any], signature_hex: str, public_key: 
         return False
     try:
         return any(
-            sm2.verify(public_key, canonical_bytes(message, ensure_ascii=flag), signature) for flag in (False, True)
+            sm2.verify(public_key, canonical_bytes(message, ensure_ascii=flag), signature)
+            for flag in (False, True)
         )
     except CryptoError:
         return False

@@ -35,11 +35,16 @@ def _wall_time(value: str) -> dt.datetime | None:
 
 def scenario_types(item_code: str, *, now: dt.datetime | None = None) -> set[str]:
     """The type codes of the scenario list ``item_code`` in force, or a refusal saying why not."""
-    entry = PublishedEntry.objects.filter(kind=PublicationKind.SCENARIO, code=item_code, withdrawn=False).first()
+    entry = PublishedEntry.objects.filter(
+        kind=PublicationKind.SCENARIO, code=item_code, withdrawn=False
+    ).first()
     if entry is None:
         raise EnvelopeError(st.SCENARIO_NOT_FOUND, f"本地区未收到用证清单 {item_code} 的发布")
     now = now or timezone.now()
-    start, end = _wall_time(entry.payload.get("validStart", "")), _wall_time(entry.payload.get("validEnd", ""))
+    start, end = (
+        _wall_time(entry.payload.get("validStart", "")),
+        _wall_time(entry.payload.get("validEnd", "")),
+    )
     if (start is not None and now < start) or (end is not None and now > end):
         raise EnvelopeError(st.SCENARIO_NOT_VALID)
     data_list = entry.payload.get("dataList") or []
@@ -53,4 +58,6 @@ def check(item_code: str, type_codes: Iterable[str]) -> None:
     allowed = scenario_types(item_code)
     outside = sorted(set(type_codes) - allowed)
     if outside:
-        raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, f"{'、'.join(outside)} 不在用证清单 {item_code} 中")
+        raise EnvelopeError(
+            st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, f"{'、'.join(outside)} 不在用证清单 {item_code} 中"
+        )

@@ -34,22 +34,45 @@ def audit(**overrides: str) -> dict[str, str]:
 
 
 def search_params(holder: DemoHolder, type_codes: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"holder": holder.as_holder(), "certificateTypeCodes": type_codes or ALL_TYPE_CODES, "audit": audit(), **extra}
+    return {
+        "holder": holder.as_holder(),
+        "certificateTypeCodes": type_codes or ALL_TYPE_CODES,
+        "audit": audit(),
+        **extra,
+    }
 
 
-def expected_valid(holder: DemoHolder, region: str, type_codes: list[str] | None = None) -> list[DemoCertificate]:
+def expected_valid(
+    holder: DemoHolder, region: str, type_codes: list[str] | None = None
+) -> list[DemoCertificate]:
     codes = set(type_codes or ALL_TYPE_CODES)
     return [c for c in certificates_of(holder, region) if c.status == VALID and c.type_code in codes]
 
 
-def publication(sequence: int, code: str = "111", *, kind: str = "catalog", action: str = "publish",
-                payload: dict[str, Any] | None = None, key: sm2.PrivateKey | None = None) -> dict[str, Any]:
+def publication(
+    sequence: int,
+    code: str = "111",
+    *,
+    kind: str = "catalog",
+    action: str = "publish",
+    payload: dict[str, Any] | None = None,
+    key: sm2.PrivateKey | None = None,
+) -> dict[str, Any]:
     """A publication signed as the hub signs it (or by ``key``)."""
     if payload is None:
         payload = (
-            {"certificateType": "居民身份证", "certificateTypeCode": code, "shareStart": "2024-01-01", "shareEnd": ""}
+            {
+                "certificateType": "居民身份证",
+                "certificateTypeCode": code,
+                "shareStart": "2024-01-01",
+                "shareEnd": "",
+            }
             if kind == "catalog"
-            else {"itemName": "跨省户籍迁移", "itemCode": code, "dataList": [{"certificateType": "居民身份证", "certificateTypeCode": "111"}]}
+            else {
+                "itemName": "跨省户籍迁移",
+                "itemCode": code,
+                "dataList": [{"certificateType": "居民身份证", "certificateTypeCode": "111"}],
+            }
         )
     message = {
         "publicationId": str(uuid.uuid4()),
@@ -65,8 +88,12 @@ def publication(sequence: int, code: str = "111", *, kind: str = "catalog", acti
 
 
 def post_raw(url: str, body: bytes | str, content_type: str = JSON_TYPE) -> httpx.Response:
-    return httpx.post(url, content=body if isinstance(body, bytes) else body.encode("utf-8"),
-                      headers={"Content-Type": content_type}, timeout=10.0)
+    return httpx.post(
+        url,
+        content=body if isinstance(body, bytes) else body.encode("utf-8"),
+        headers={"Content-Type": content_type},
+        timeout=10.0,
+    )
 
 
 def post_json(url: str, body: Any) -> httpx.Response:
@@ -76,11 +103,15 @@ def post_json(url: str, body: Any) -> httpx.Response:
 def next_sequence(node) -> int:
     """A sequence above everything the node already holds (the nodes outlive each test's hub database)."""
     with sqlite3.connect(node.data_dir / "node.sqlite3", timeout=10) as connection:
-        (highest,) = connection.execute("SELECT COALESCE(MAX(sequence), 0) FROM node_exchange_publication").fetchone()
+        (highest,) = connection.execute(
+            "SELECT COALESCE(MAX(sequence), 0) FROM node_exchange_publication"
+        ).fetchone()
     return highest + 1
 
 
-def publish_scenario(node, item_code: str, type_codes: list[str], *, action: str = "publish", **window: str) -> dict:
+def publish_scenario(
+    node, item_code: str, type_codes: list[str], *, action: str = "publish", **window: str
+) -> dict:
     """Publish a scenario list to ``node`` as the hub does; ``window``: validStart / validEnd."""
     payload = {
         "itemName": f"测试清单 {item_code}",

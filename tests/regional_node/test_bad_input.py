@@ -37,10 +37,26 @@ def _head(response: httpx.Response) -> dict:
         (b'{"encryptData": "04AB"}', "application/json; charset=utf-8", st.MALFORMED_ENVELOPE),
         (b'{"head": {}, "encryptData": "04AB"}', "application/json; charset=utf-8", st.MISSING_ACCOUNT),
         (b'{"head": {"accountId": "ysj-hub"}}', "application/json; charset=utf-8", st.MALFORMED_ENVELOPE),
-        (b'{"head": {"accountId": "intruder"}, "encryptData": "04AB"}', "application/json; charset=utf-8", st.UNKNOWN_ACCOUNT),
-        (b'{"head": {"accountId": "ysj-hub"}, "encryptData": "not hex!"}', "application/json; charset=utf-8", st.BAD_HEX),
-        (b'{"head": {"accountId": "ysj-hub"}, "encryptData": "04AB"}', "text/plain", st.UNSUPPORTED_MEDIA_TYPE),
-        (b'{"head": {"accountId": "ysj-hub"}, "encryptData": "04AB"}', "application/json; charset=gbk", st.UNSUPPORTED_MEDIA_TYPE),
+        (
+            b'{"head": {"accountId": "intruder"}, "encryptData": "04AB"}',
+            "application/json; charset=utf-8",
+            st.UNKNOWN_ACCOUNT,
+        ),
+        (
+            b'{"head": {"accountId": "ysj-hub"}, "encryptData": "not hex!"}',
+            "application/json; charset=utf-8",
+            st.BAD_HEX,
+        ),
+        (
+            b'{"head": {"accountId": "ysj-hub"}, "encryptData": "04AB"}',
+            "text/plain",
+            st.UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            b'{"head": {"accountId": "ysj-hub"}, "encryptData": "04AB"}',
+            "application/json; charset=gbk",
+            st.UNSUPPORTED_MEDIA_TYPE,
+        ),
     ],
 )
 def test_envelope_faults(regional_nodes, body, content_type, expected):
@@ -54,19 +70,26 @@ def test_a_stranger_is_answered_without_encryption(regional_nodes):
     node = regional_nodes["SH"]
     response = post_json(node.url + SEARCH, _sealed(node, search_params(DEMO_PERSON), account="app-stranger"))
     assert response.status_code == 401
-    assert response.json() == {"head": {"status": st.UNKNOWN_ACCOUNT.code, "message": st.UNKNOWN_ACCOUNT.message}}
+    assert response.json() == {
+        "head": {"status": st.UNKNOWN_ACCOUNT.code, "message": st.UNKNOWN_ACCOUNT.message}
+    }
 
 
 def test_a_request_encrypted_for_another_region_cannot_be_read(regional_nodes):
     node = regional_nodes["SH"]
-    response = post_json(node.url + SEARCH, _sealed(node, search_params(DEMO_PERSON), key=regional_nodes["JS"].public_key))
+    response = post_json(
+        node.url + SEARCH, _sealed(node, search_params(DEMO_PERSON), key=regional_nodes["JS"].public_key)
+    )
     assert response.status_code == 400
     assert _head(response)["status"] == st.DECRYPTION_FAILED.code
 
 
 def test_plaintext_that_is_not_json(regional_nodes):
     node = regional_nodes["SH"]
-    body = {"head": {"accountId": "ysj-hub"}, "encryptData": sm2.encrypt_hex(node.public_key, "不是 JSON".encode())}
+    body = {
+        "head": {"accountId": "ysj-hub"},
+        "encryptData": sm2.encrypt_hex(node.public_key, "不是 JSON".encode()),
+    }
     response = post_json(node.url + SEARCH, body)
     assert response.status_code == 400
     assert _head(response)["status"] == st.BAD_PLAINTEXT.code
@@ -130,7 +153,11 @@ BASE_SEARCH = search_params(DEMO_PERSON)
         (SEARCH, _with(BASE_SEARCH, "x" * 200, "certificateNumber"), "certificateNumber"),
         ("/api/v1/certificates/info", {"audit": audit()}, "certificateRef"),
         ("/api/v1/certificates/info", {"certificateRef": {"a": 1}, "audit": audit()}, "certificateRef"),
-        ("/api/v1/certificates/file", {"certificateRef": "0" * 32, "fileFormat": "DOCX", "audit": audit()}, "fileFormat"),
+        (
+            "/api/v1/certificates/file",
+            {"certificateRef": "0" * 32, "fileFormat": "DOCX", "audit": audit()},
+            "fileFormat",
+        ),
         ("/api/v1/certificates/file", {"certificateRef": "0" * 32, "audit": audit()}, "fileFormat"),
         ("/api/v1/certificates/status", {"certificateNumber": "31010419850312257X"}, ""),
         ("/api/v1/certificates/status", {}, ""),

@@ -81,9 +81,18 @@ def test_every_demo_certificate_fits_its_file():
     for c in demo.DEMO_CERTIFICATES:
         layout(
             CertificateData(
-                region_code=c.region, certificate_type=c.type_name, certificate_type_code=c.type_code,
-                certificate_number=c.number, holder_name=c.holder_name, holder_code=c.holder_code,
-                holder_code_type=c.holder_code_type, issue_dept=c.issue_dept, issue_date=c.issue_date,
-                valid_from=c.valid_from, valid_until=c.valid_until, internal_id=c.ref, surface=c.surface,
+                region_code=c.region,
+                certificate_type=c.type_name,
+                certificate_type_code=c.type_code,
+                certificate_number=c.number,
+                holder_name=c.holder_name,
+                holder_code=c.holder_code,
+                holder_code_type=c.holder_code_type,
+                issue_dept=c.issue_dept,
+                issue_date=c.issue_date,
+                valid_from=c.valid_from,
+                valid_until=c.valid_until,
+                internal_id=c.ref,
+                surface=c.surface,
             )
         )

@@ -25,7 +25,9 @@ def test_a_delay_makes_a_short_timeout_expire(regional_nodes):
     finally:
         node.reset()
     with node.hub_client(timeout=0.3 + 5) as client:
-        assert client.call(SEARCH, search_params(DEMO_PERSON)).data["total"] == len(expected_valid(DEMO_PERSON, "AH"))
+        assert client.call(SEARCH, search_params(DEMO_PERSON)).data["total"] == len(
+            expected_valid(DEMO_PERSON, "AH")
+        )
 
 
 @pytest.mark.parametrize("mode", ["garbage", "bad-envelope", "no-head", "truncated"])

@@ -27,12 +27,16 @@ def test_a_ticket_downloads_a_file_signed_by_the_region_once(regional_nodes, fil
     node = regional_nodes["SH"]
     certificate = _id_card()
     with node.hub_client() as client:
-        announced = client.call(FILE, {"certificateRef": certificate.ref, "fileFormat": file_format, "audit": audit()}).data
+        announced = client.call(
+            FILE, {"certificateRef": certificate.ref, "fileFormat": file_format, "audit": audit()}
+        ).data
     assert announced["fileFormat"] == file_format
     assert announced["downloadUrl"].startswith(node.url + "/")
     response = httpx.get(announced["downloadUrl"], timeout=10)
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == ("application/pdf" if file_format == "PDF" else "application/ofd")
+    assert response.headers["Content-Type"] == (
+        "application/pdf" if file_format == "PDF" else "application/ofd"
+    )
     content = response.content
     assert len(content) == announced["size"]
     assert sm3_hex(content) == announced["sm3"] == response.headers["X-Content-SM3"]
@@ -50,8 +54,12 @@ def test_a_ticket_downloads_a_file_signed_by_the_region_once(regional_nodes, fil
 def test_a_file_is_generated_once_and_kept(regional_nodes):
     certificate = _id_card()
     with regional_nodes["SH"].hub_client() as client:
-        first = client.call(FILE, {"certificateRef": certificate.ref, "fileFormat": "pdf", "audit": audit()}).data
-        second = client.call(FILE, {"certificateRef": certificate.ref, "fileFormat": "PDF", "audit": audit()}).data
+        first = client.call(
+            FILE, {"certificateRef": certificate.ref, "fileFormat": "pdf", "audit": audit()}
+        ).data
+        second = client.call(
+            FILE, {"certificateRef": certificate.ref, "fileFormat": "PDF", "audit": audit()}
+        ).data
     assert first["sm3"] == second["sm3"]
     assert first["downloadUrl"] != second["downloadUrl"]
 
@@ -59,7 +67,9 @@ def test_a_file_is_generated_once_and_kept(regional_nodes):
 def test_the_file_is_signed_by_this_region_not_another(regional_nodes):
     certificate = _id_card()
     with regional_nodes["SH"].hub_client() as client:
-        url = client.call(FILE, {"certificateRef": certificate.ref, "fileFormat": "OFD", "audit": audit()}).data["downloadUrl"]
+        url = client.call(
+            FILE, {"certificateRef": certificate.ref, "fileFormat": "OFD", "audit": audit()}
+        ).data["downloadUrl"]
     content = httpx.get(url, timeout=10).content
     foreign = verify_file(content, "OFD", lambda code: regional_nodes["JS"].public_key)
     assert not foreign.ok
@@ -85,7 +95,9 @@ def test_a_ticket_expires(solo_node):
     """The solo node's tickets last two seconds (NODE_TICKET_SECONDS=2)."""
     publish_scenario(solo_node, audit()["itemCode"], ["111"])
     with solo_node.hub_client() as client:
-        url = client.call(FILE, {"certificateRef": _id_card().ref, "fileFormat": "PDF", "audit": audit()}).data["downloadUrl"]
+        url = client.call(
+            FILE, {"certificateRef": _id_card().ref, "fileFormat": "PDF", "audit": audit()}
+        ).data["downloadUrl"]
     time.sleep(2.5)
     response = httpx.get(url, timeout=10)
     assert response.status_code == 403
@@ -94,7 +106,9 @@ def test_a_ticket_expires(solo_node):
 
 def test_the_download_is_streamed_in_chunks(regional_nodes):
     with regional_nodes["SH"].hub_client() as client:
-        announced = client.call(FILE, {"certificateRef": _id_card().ref, "fileFormat": "PDF", "audit": audit()}).data
+        announced = client.call(
+            FILE, {"certificateRef": _id_card().ref, "fileFormat": "PDF", "audit": audit()}
+        ).data
     chunks = []
     with httpx.stream("GET", announced["downloadUrl"], timeout=10) as response:
         assert response.headers["Content-Length"] == str(announced["size"])

@@ -84,7 +84,9 @@ def subscriber_factory(solo_node):
 
     def make(name: str, **kwargs) -> ApplicationSystem:
         app = ApplicationSystem(name, solo_node.public_key, **kwargs)
-        solo_node.manage("add_subscriber", "--name", name, "--url", app.url, "--public-key", app.key.public_key.hex())
+        solo_node.manage(
+            "add_subscriber", "--name", name, "--url", app.url, "--public-key", app.key.public_key.hex()
+        )
         created.append(app)
         return app
 
@@ -117,7 +119,10 @@ def test_a_failing_subscriber_is_retried_until_delivered(solo_node, subscriber_f
     _wait_for(lambda: app.received)
     assert app.attempts == 2
     assert [p["code"] for p in app.received] == ["F102"]
-    _wait_for(lambda: [f for f in _forwardings(solo_node) if f["subscriber"] == "flaky-system"][0]["state"] == "delivered")
+    _wait_for(
+        lambda: [f for f in _forwardings(solo_node) if f["subscriber"] == "flaky-system"][0]["state"]
+        == "delivered"
+    )
     mine = [f for f in _forwardings(solo_node) if f["subscriber"] == "flaky-system"]
     assert mine[0]["state"] == "delivered"
     assert mine[0]["attempts"] == 2
@@ -127,7 +132,11 @@ def test_a_subscriber_refusing_the_content_is_not_retried(solo_node, subscriber_
     app = subscriber_factory("strict-system", fail_first=99, fail_status=400)
     with solo_node.hub_client() as client:
         client.call(PUBLICATIONS, publication(13, "F103"))
-    _wait_for(lambda: any(f["subscriber"] == "strict-system" and f["state"] == "failed" for f in _forwardings(solo_node)))
+    _wait_for(
+        lambda: any(
+            f["subscriber"] == "strict-system" and f["state"] == "failed" for f in _forwardings(solo_node)
+        )
+    )
     mine = [f for f in _forwardings(solo_node) if f["subscriber"] == "strict-system"]
     assert mine[0]["state"] == "failed"
     assert mine[0]["attempts"] == 1
@@ -154,7 +163,11 @@ def test_a_subscriber_down_for_good_is_given_up_after_the_last_attempt(solo_node
     with solo_node.hub_client() as client:
         client.call(PUBLICATIONS, publication(16, "F105"))
     _wait_for(lambda: app.attempts >= 3, seconds=40)
-    _wait_for(lambda: any(f["subscriber"] == "dead-system" and f["state"] == "failed" for f in _forwardings(solo_node)))
+    _wait_for(
+        lambda: any(
+            f["subscriber"] == "dead-system" and f["state"] == "failed" for f in _forwardings(solo_node)
+        )
+    )
     mine = [f for f in _forwardings(solo_node) if f["subscriber"] == "dead-system"]
     assert mine[0]["state"] == "failed"
     assert mine[0]["attempts"] == 3

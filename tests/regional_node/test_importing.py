@@ -44,7 +44,9 @@ def _import(node, tmp_path, *lines: str) -> str:
 
 def _search(node) -> list[dict]:
     with node.hub_client() as client:
-        return client.call("/api/v1/certificates/search", search_params(HOLDER, ["111", "113"])).data["dataList"]
+        return client.call("/api/v1/certificates/search", search_params(HOLDER, ["111", "113"])).data[
+            "dataList"
+        ]
 
 
 def test_imported_certificates_are_found_and_reimport_updates(regional_nodes, tmp_path):
@@ -55,7 +57,9 @@ def test_imported_certificates_are_found_and_reimport_updates(regional_nodes, tm
     assert "更新 1 张" in _import(node, tmp_path, _line(HOLDER.code, status="revoked"))
     assert _search(node) == []
     with node.hub_client() as client:
-        status = client.call("/api/v1/certificates/status", {"certificateRef": found[0]["certificateRef"]}).data
+        status = client.call(
+            "/api/v1/certificates/status", {"certificateRef": found[0]["certificateRef"]}
+        ).data
     assert status == {"status": "revoked"}
 
 
@@ -72,7 +76,9 @@ def test_imported_certificates_are_found_and_reimport_updates(regional_nodes, tm
 )
 def test_one_bad_line_imports_nothing(regional_nodes, tmp_path, bad, fragment):
     node = regional_nodes["SH"]
-    good = _line("沪婚-IMPORT-1", certificateType="结婚证", certificateTypeCode="113", certificateValidateEnd="")
+    good = _line(
+        "沪婚-IMPORT-1", certificateType="结婚证", certificateTypeCode="113", certificateValidateEnd=""
+    )
     with pytest.raises(RuntimeError) as failed:
         _import(node, tmp_path, good, bad)
     assert "第 2 行" in str(failed.value)
@@ -83,13 +89,26 @@ def test_one_bad_line_imports_nothing(regional_nodes, tmp_path, bad, fragment):
 def test_a_certificate_whose_file_cannot_be_drawn_is_4004(regional_nodes, tmp_path):
     node = regional_nodes["SH"]
     crowded = {f"附加事项{i:02d}": "内容" * 30 for i in range(40)}
-    _import(node, tmp_path, _line("沪婚-CROWDED", certificateType="结婚证", certificateTypeCode="113",
-                                  certificateValidateEnd="", surface=crowded))
-    ref = next(item["certificateRef"] for item in _search(node) if item["certificateNumber"] == "沪婚-CROWDED")
+    _import(
+        node,
+        tmp_path,
+        _line(
+            "沪婚-CROWDED",
+            certificateType="结婚证",
+            certificateTypeCode="113",
+            certificateValidateEnd="",
+            surface=crowded,
+        ),
+    )
+    ref = next(
+        item["certificateRef"] for item in _search(node) if item["certificateNumber"] == "沪婚-CROWDED"
+    )
     with node.hub_client() as client:
         info = client.call("/api/v1/certificates/info", {"certificateRef": ref, "audit": audit()}).data
         assert info["surface"] == crowded
         with pytest.raises(StatusError) as refused:
-            client.call("/api/v1/certificates/file", {"certificateRef": ref, "fileFormat": "PDF", "audit": audit()})
+            client.call(
+                "/api/v1/certificates/file", {"certificateRef": ref, "fileFormat": "PDF", "audit": audit()}
+            )
     assert refused.value.status == st.CERTIFICATE_NOT_FOUND.code
     assert refused.value.http_status == 404

@@ -21,7 +21,9 @@ def test_live_regions_point_the_registry_at_the_running_nodes(live_regions, regi
         assert region.sm2_public_key == node.public_key
         # What the hub itself would do: its account, its key, the registered address and key.
         peer = Peer(base_url=region.endpoint, public_key=region.sm2_public_key, name=region.code)
-        with EnvelopeClient(peer, account_id=region.caller_account_id, private_key=hub_private_key()) as client:
+        with EnvelopeClient(
+            peer, account_id=region.caller_account_id, private_key=hub_private_key()
+        ) as client:
             assert client.call("/api/v1/certificates/search", search_params(DEMO_PERSON)).data["total"] >= 1
 
 

@@ -33,8 +33,15 @@ def test_search_returns_every_valid_certificate_of_the_holder_in_the_region(regi
     assert answer.data["total"] == len(expected)
     assert {item["certificateRef"] for item in answer.data["dataList"]} == {c.ref for c in expected}
     item = answer.data["dataList"][0]
-    assert set(item) == {"certificateRef", "certificateType", "certificateTypeCode", "issueDept",
-                         "certificateNumber", "issueDate", "status"}
+    assert set(item) == {
+        "certificateRef",
+        "certificateType",
+        "certificateTypeCode",
+        "issueDept",
+        "certificateNumber",
+        "issueDate",
+        "status",
+    }
     assert all(entry["status"] == "valid" for entry in answer.data["dataList"])
 
 
@@ -61,7 +68,9 @@ def test_certificate_type_and_number_narrow_the_search(regional_nodes):
     with regional_nodes["ZJ"].hub_client() as client:
         by_name = client.call(SEARCH, search_params(DEMO_PERSON, certificateType="不动产权证书"))
         by_number = client.call(SEARCH, search_params(DEMO_PERSON, certificateNumber=deeds[0].number))
-        wrong_number = client.call(SEARCH, search_params(DEMO_PERSON, certificateNumber="沪（2000）不存在第1号"))
+        wrong_number = client.call(
+            SEARCH, search_params(DEMO_PERSON, certificateNumber="沪（2000）不存在第1号")
+        )
     assert {i["certificateRef"] for i in by_name.data["dataList"]} == {c.ref for c in deeds}
     assert [i["certificateNumber"] for i in by_number.data["dataList"]] == [deeds[0].number]
     assert wrong_number.data["total"] == 0
@@ -128,7 +137,12 @@ def test_status_by_reference_and_by_face_number(regional_nodes, status):
     with regional_nodes["SH"].hub_client() as client:
         by_ref = client.call(STATUS, {"certificateRef": certificate.ref})
         by_number = client.call(
-            STATUS, {"certificateNumber": certificate.number, "certificateTypeCode": certificate.type_code, "audit": audit()}
+            STATUS,
+            {
+                "certificateNumber": certificate.number,
+                "certificateTypeCode": certificate.type_code,
+                "audit": audit(),
+            },
         )
     assert by_ref.data == {"status": status}
     assert by_number.data == {"status": status}

@@ -41,10 +41,20 @@ def test_a_publication_is_applied_once(regional_nodes):
 def test_an_older_sequence_never_overwrites_a_newer_one(regional_nodes):
     node = regional_nodes["ZJ"]
     seq = next_sequence(node)
-    newer = publication(seq + 1, "S-ORDER", kind="scenario", action="update",
-                        payload={"itemName": "新名称", "itemCode": "S-ORDER", "dataList": []})
-    older = publication(seq, "S-ORDER", kind="scenario", action="publish",
-                        payload={"itemName": "旧名称", "itemCode": "S-ORDER", "dataList": []})
+    newer = publication(
+        seq + 1,
+        "S-ORDER",
+        kind="scenario",
+        action="update",
+        payload={"itemName": "新名称", "itemCode": "S-ORDER", "dataList": []},
+    )
+    older = publication(
+        seq,
+        "S-ORDER",
+        kind="scenario",
+        action="publish",
+        payload={"itemName": "旧名称", "itemCode": "S-ORDER", "dataList": []},
+    )
     with node.hub_client() as client:
         assert client.call(PUBLICATIONS, newer).data["applied"] is True
         late = client.call(PUBLICATIONS, older).data
@@ -116,7 +126,11 @@ def test_malformed_publications_name_the_field(regional_nodes, change, field):
 
 
 def test_the_payload_must_name_the_published_object(regional_nodes):
-    message = publication(next_sequence(regional_nodes["SH"]), "E101", payload={"certificateType": "营业执照", "certificateTypeCode": "311"})
+    message = publication(
+        next_sequence(regional_nodes["SH"]),
+        "E101",
+        payload={"certificateType": "营业执照", "certificateTypeCode": "311"},
+    )
     with regional_nodes["SH"].hub_client() as client, pytest.raises(StatusError) as refused:
         client.call(PUBLICATIONS, message)
     assert "certificateTypeCode" in refused.value.message

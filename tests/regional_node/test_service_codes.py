@@ -59,5 +59,7 @@ def test_the_endpoint_does_not_exist_unless_enabled(solo_node):
 
 
 def test_the_management_command_issues_codes_too(regional_nodes):
-    text = regional_nodes["SH"].manage("issue_service_code", DEMO_PERSON.code, "--type", "sh_license_qr").strip()
+    text = (
+        regional_nodes["SH"].manage("issue_service_code", DEMO_PERSON.code, "--type", "sh_license_qr").strip()
+    )
     verify_service_code(parse_service_code(text), regional_nodes["SH"].public_key)

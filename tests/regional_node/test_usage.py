@@ -46,13 +46,19 @@ def test_info_of_a_type_outside_the_list_is_refused(solo_node):
 
 
 def test_a_list_out_of_its_validity_window_is_refused(solo_node):
-    publish_scenario(solo_node, "U-OLD", ["111"], validStart="2020-01-01 00:00:00", validEnd="2021-01-01 00:00:00")
-    refused = _refusal(solo_node, SEARCH, {**search_params(DEMO_PERSON, ["111"]), "audit": audit(itemCode="U-OLD")})
+    publish_scenario(
+        solo_node, "U-OLD", ["111"], validStart="2020-01-01 00:00:00", validEnd="2021-01-01 00:00:00"
+    )
+    refused = _refusal(
+        solo_node, SEARCH, {**search_params(DEMO_PERSON, ["111"]), "audit": audit(itemCode="U-OLD")}
+    )
     assert refused.status == st.SCENARIO_NOT_VALID.code
 
 
 def test_a_withdrawn_list_is_refused(solo_node):
     publish_scenario(solo_node, "U-GONE", ["111"])
     publish_scenario(solo_node, "U-GONE", ["111"], action="withdraw")
-    refused = _refusal(solo_node, SEARCH, {**search_params(DEMO_PERSON, ["111"]), "audit": audit(itemCode="U-GONE")})
+    refused = _refusal(
+        solo_node, SEARCH, {**search_params(DEMO_PERSON, ["111"]), "audit": audit(itemCode="U-GONE")}
+    )
     assert refused.status == st.SCENARIO_NOT_FOUND.code

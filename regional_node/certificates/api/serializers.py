@@ -74,5 +74,7 @@ class StatusParamsSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs["certificateRef"] and not (attrs["certificateNumber"] and attrs["certificateTypeCode"]):
-            raise serializers.ValidationError("需提供 certificateRef，或 certificateNumber 与 certificateTypeCode")
+            raise serializers.ValidationError(
+                "需提供 certificateRef，或 certificateNumber 与 certificateTypeCode"
+            )
         return attrs

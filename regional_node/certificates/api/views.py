@@ -141,7 +141,9 @@ def issue_service_code(request: HttpRequest) -> HttpResponse:
         if not isinstance(code_type, str):
             raise ValueError
     except (ValueError, UnicodeDecodeError):
-        return _refusal(st.INVALID_PARAMETERS, "应为 {\"holderCode\": 字符串, \"codeType\": 可选, \"ttlSeconds\": 可选正整数}")
+        return _refusal(
+            st.INVALID_PARAMETERS, '应为 {"holderCode": 字符串, "codeType": 可选, "ttlSeconds": 可选正整数}'
+        )
     try:
         issued = service_codes.issue_for(
             body["holderCode"],
@@ -157,5 +159,7 @@ def issue_service_code(request: HttpRequest) -> HttpResponse:
 def _refusal(status: st.Status, detail: str = "") -> JsonResponse:
     message = f"{status.message}：{detail}" if detail else status.message
     return JsonResponse(
-        {"status": status.code, "message": message}, status=status.http_status, json_dumps_params={"ensure_ascii": False}
+        {"status": status.code, "message": message},
+        status=status.http_status,
+        json_dumps_params={"ensure_ascii": False},
     )

@@ -53,7 +53,9 @@ def drill(request: HttpRequest) -> HttpResponse:
         return api_not_found(request)
     if request.method == "GET":
         state = drills.current()
-        return _json({"delayMs": state.delay_ms, "malformed": state.malformed, "modes": drills.MALFORMED_MODES})
+        return _json(
+            {"delayMs": state.delay_ms, "malformed": state.malformed, "modes": drills.MALFORMED_MODES}
+        )
     if request.method != "POST":
         return _json({"status": st.METHOD_NOT_ALLOWED.code, "message": st.METHOD_NOT_ALLOWED.message}, 405)
     try:
@@ -64,7 +66,13 @@ def drill(request: HttpRequest) -> HttpResponse:
         delay = int(body.get("delayMs", current.delay_ms))
         mode = str(body.get("malformed", current.malformed))
     except (ValueError, TypeError):
-        return _json({"status": st.INVALID_PARAMETERS.code, "message": "演练参数应为 {\"delayMs\": 整数, \"malformed\": 模式}"}, 400)
+        return _json(
+            {
+                "status": st.INVALID_PARAMETERS.code,
+                "message": '演练参数应为 {"delayMs": 整数, "malformed": 模式}',
+            },
+            400,
+        )
     if not 0 <= delay <= drills.MAX_DELAY_MS or mode not in drills.MALFORMED_MODES:
         return _json(
             {

@@ -24,7 +24,12 @@ class Command(BaseCommand):
             for e in PublishedEntry.objects.order_by("kind", "code")
         ]
         publications = [
-            {"publicationId": str(p.publication_id), "sequence": p.sequence, "code": p.code, "applied": p.applied}
+            {
+                "publicationId": str(p.publication_id),
+                "sequence": p.sequence,
+                "code": p.code,
+                "applied": p.applied,
+            }
             for p in Publication.objects.order_by("sequence")
         ]
         forwardings = [
@@ -38,5 +43,8 @@ class Command(BaseCommand):
             for f in Forwarding.objects.select_related("publication", "subscriber").order_by("id")
         ]
         self.stdout.write(
-            json.dumps({"entries": entries, "publications": publications, "forwardings": forwardings}, ensure_ascii=False)
+            json.dumps(
+                {"entries": entries, "publications": publications, "forwardings": forwardings},
+                ensure_ascii=False,
+            )
         )
