@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import delivery, services
+from .admin_refusal import RefusalAwareAdminMixin
 from .errors import GovernanceError
 from .models import CatalogEntry, CatalogStatus, DeliveryState, Publication, PublicationDelivery
 from .outbox import enqueue_delivery
@@ -95,7 +97,7 @@ def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, act
 
 
 @admin.register(CatalogEntry)
-class CatalogEntryAdmin(SimpleHistoryAdmin):
+class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = CatalogEntryForm
     list_display = ("type_code", "type_name", "authority_name", "status_badge", "share_window", "updated_at")
     list_display_links = ("type_code", "type_name")
@@ -128,8 +130,8 @@ class CatalogEntryAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: CatalogEntry, form, change: bool) -> None:
         try:
             services.save_entry(obj, actor=request.user, reason=form.cleaned_data.get("change_reason", ""))
-        except GovernanceError as exc:  # a rule the form could not see (a concurrent change)
-            self.message_user(request, str(exc), messages.ERROR)
+        except (GovernanceError, ValidationError) as exc:  # a rule the form could not see (a concurrent change)
+            self.refuse_save(exc)  # rolled back, the form is shown again with the refusal
 
     def has_delete_permission(self, request: HttpRequest, obj: CatalogEntry | None = None) -> bool:
         # Published entries are withdrawn, never deleted: the regions and the history refer to them.

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalog.admin_refusal import RefusalAwareAdminMixin
 from catalog.errors import GovernanceError
 from trust.models import Region, RegionCode
 
@@ -147,7 +148,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(ScenarioList)
-class ScenarioListAdmin(SimpleHistoryAdmin):
+class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = ScenarioListForm
     change_list_template = "admin/scenarios/scenariolist/change_list.html"
     change_form_template = "admin/scenarios/scenariolist/change_form.html"
@@ -263,9 +264,8 @@ class ScenarioListAdmin(SimpleHistoryAdmin):
                 applications=data.get("applications"), reason=reason,
             )
             self.message_user(request, result.message, messages.WARNING if result.reset_regions else messages.INFO)
-        except GovernanceError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            raise PermissionDenied(str(exc)) from exc
+        except GovernanceError as exc:  # a rule the form could not see (e.g. a concurrent change)
+            self.refuse_save(exc)  # rolled back, the form is shown again with the refusal
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         """Entries and applications are set by the services, with the revision rules."""

@@ -149,7 +149,11 @@ def register_proposal(
     scenario.revision = 1
     scenario.round_state = RoundState.PENDING
     scenario.status = ScenarioStatus.DRAFT
-    save_with_history(scenario, actor, reason or "登记")
+    try:
+        with transaction.atomic():
+            save_with_history(scenario, actor, reason or "登记")
+    except IntegrityError as exc:  # registered by another region a moment ago
+        raise GovernanceError(f"清单编码 {code} 已被使用") from exc
     scenario.entries.set(entries)
     scenario.applications.set(list(applications))
     note = reason or (f"参考{based_on}登记" if based_on else "登记")
