@@ -337,6 +337,39 @@ def summary(host: str, port: int, base_port: int) -> str:
     return "\n".join(lines)
 
 
+class OutboxSweeper:
+    """Without a Celery broker nobody runs the periodic outbox sweep: the launcher does it itself.
+
+    Publications made before the nodes were up (``load_demo``) and retries of failed deliveries
+    reach the nodes this way; with a broker, Celery beat does it and this stays idle.
+    """
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        self.enabled = not os.environ.get("CELERY_BROKER_URL")
+        self.interval = float(getattr(settings, "YSJ_PUBLICATION_SWEEP_SECONDS", 15.0))
+        self.next_run = 0.0
+
+    def maybe_run(self) -> None:
+        if not self.enabled or time.monotonic() < self.next_run:
+            return
+        self.next_run = time.monotonic() + self.interval
+        from django.db import close_old_connections
+
+        try:
+            from catalog.tasks import sweep_publications
+        except ImportError:
+            self.enabled = False
+            return
+        try:
+            sweep_publications()
+        except Exception as exc:  # a failed sweep is retried at the next interval
+            print(f"发布投递巡检失败：{exc}", file=sys.stderr, flush=True)
+        finally:
+            close_old_connections()
+
+
 # ---------------------------------------------------------------------- main
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ysj_portal.settings")
@@ -400,7 +433,9 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
                 return 130
             child.wait_ready()
         print(summary(host, port, base_port), flush=True)
+        sweeper = OutboxSweeper()
         while not stopping:
+            sweeper.maybe_run()
             for child in children:
                 if not child.alive and not stopping:
                     print(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ysj_protocol import status as st
@@ -39,7 +40,7 @@ def summary(certificate: Certificate) -> dict[str, Any]:
     return {
         "certificateRef": certificate.ref,
         "certificateType": certificate.type_name,
-        "certificateTypeCode": certificate.type_code,
+        "certificateTypeCode": getattr(certificate, "shared_type_code", "") or certificate.type_code,
         "issueDept": certificate.issue_dept,
         "certificateNumber": certificate.number,
         "issueDate": certificate.issue_date.isoformat(),
@@ -78,16 +79,17 @@ def search(
     """Valid certificates of ``holder`` among ``type_codes``, optionally narrowed by type name / face number.
 
     The holder is matched on code and code type; when a name is given it must match too, so a
-    code paired with someone else's name discloses nothing.
+    code paired with someone else's name discloses nothing. A requested code that is a shared
+    catalog entry published to the region also finds the region's certificates of that type name
+    kept under a local code; those are answered with the shared code (``shared_type_code``).
     """
+    codes = list(type_codes)
+    aliases = catalog_aliases(codes)
     queryset = (
         Certificate.objects.effective_valid()
         .select_related("holder")
-        .filter(
-            holder__code=holder["code"].strip().upper(),
-            holder__code_type=holder["codeType"],
-            type_code__in=list(type_codes),
-        )
+        .filter(holder__code=holder["code"].strip().upper(), holder__code_type=holder["codeType"])
+        .filter(Q(type_code__in=codes) | Q(type_name__in=list(aliases)))
     )
     name = (holder.get("name") or "").strip()
     if name:
@@ -96,7 +98,31 @@ def search(
         queryset = queryset.filter(type_name=type_name)
     if number:
         queryset = queryset.filter(number=number)
-    return list(queryset.order_by("type_code", "-issue_date", "id"))
+    found = list(queryset.order_by("type_code", "-issue_date", "id"))
+    requested = set(codes)
+    for certificate in found:
+        if certificate.type_code not in requested:
+            certificate.shared_type_code = aliases[certificate.type_name]
+    return found
+
+
+def catalog_aliases(codes: Iterable[str]) -> dict[str, str]:
+    """Local type name -> shared code, for requested codes the region knows only from the catalog.
+
+    Regions keep their own type codes; the shared catalog (证照目录) published by the hub names each
+    entry's type, which is how a region maps its certificates to the shared codes (6.1 c).
+    """
+    from ..exchange.models import PublicationKind, PublishedEntry
+
+    aliases: dict[str, str] = {}
+    entries = PublishedEntry.objects.filter(
+        kind=PublicationKind.CATALOG, code__in=list(codes), withdrawn=False
+    )
+    for entry in entries.only("code", "payload"):
+        name = entry.payload.get("certificateType") if isinstance(entry.payload, dict) else None
+        if isinstance(name, str) and name:
+            aliases.setdefault(name, entry.code)
+    return aliases
 
 
 def get_certificate(ref: str) -> Certificate:
@@ -111,6 +137,9 @@ def status_of(*, ref: str = "", number: str = "", type_code: str = "") -> str:
     certificate = Certificate.objects.filter(ref=ref).first() if ref else None
     if certificate is None and number and type_code:
         certificate = Certificate.objects.filter(number=number, type_code=type_code).first()
+    if certificate is None and number and type_code:
+        names = list(catalog_aliases([type_code]))
+        certificate = Certificate.objects.filter(number=number, type_name__in=names).first()
     return certificate.effective_status() if certificate else UNKNOWN
 
 

@@ -61,3 +61,16 @@ def check(item_code: str, type_codes: Iterable[str]) -> None:
         raise EnvelopeError(
             st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, f"{'、'.join(outside)} 不在用证清单 {item_code} 中"
         )
+
+
+def check_certificate(item_code: str, type_code: str, type_name: str) -> None:
+    """Refuse unless the certificate's type, by its own code or by its shared catalog name, is in the list."""
+    if not settings.NODE_ENFORCE_SCENARIOS:
+        return
+    allowed = scenario_types(item_code)
+    if type_code in allowed:
+        return
+    from ..certificates.services import catalog_aliases
+
+    if type_name not in catalog_aliases(allowed):
+        raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, f"{type_name} 不在用证清单 {item_code} 中")

@@ -62,3 +62,35 @@ def test_a_withdrawn_list_is_refused(solo_node):
         solo_node, SEARCH, {**search_params(DEMO_PERSON, ["111"]), "audit": audit(itemCode="U-GONE")}
     )
     assert refused.status == st.SCENARIO_NOT_FOUND.code
+
+
+def test_local_type_codes_are_found_by_the_shared_catalog_code(solo_node):
+    """The region keeps 111 for its identity cards; the shared catalog calls the type 11100000000013127D001."""
+    from .helpers import next_sequence, publication
+
+    shared = "11100000000013127D001"
+    with solo_node.hub_client() as client:
+        client.call(
+            "/api/v1/publications",
+            publication(
+                next_sequence(solo_node),
+                shared,
+                payload={"certificateType": "居民身份证", "certificateTypeCode": shared},
+            ),
+        )
+    publish_scenario(solo_node, "U-SHARED", [shared])
+    id_card = next(c for c in certificates_of(DEMO_PERSON, "SH") if c.type_code == "111")
+    with solo_node.hub_client() as client:
+        found = client.call(
+            SEARCH, {**search_params(DEMO_PERSON, [shared]), "audit": audit(itemCode="U-SHARED")}
+        ).data
+        info = client.call(INFO, {"certificateRef": id_card.ref, "audit": audit(itemCode="U-SHARED")}).data
+        status = client.call(
+            "/api/v1/certificates/status",
+            {"certificateNumber": id_card.number, "certificateTypeCode": shared},
+        ).data
+    assert [(i["certificateRef"], i["certificateTypeCode"]) for i in found["dataList"]] == [
+        (id_card.ref, shared)
+    ]
+    assert info["certificateNumber"] == id_card.number
+    assert status == {"status": "valid"}

@@ -51,7 +51,7 @@ class InfoView(NodeEnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         certificate = services.get_certificate(ctx.params["certificateRef"])
-        usage.check(ctx.params["audit"]["itemCode"], [certificate.type_code])
+        usage.check_certificate(ctx.params["audit"]["itemCode"], certificate.type_code, certificate.type_name)
         services.record_disclosure("info", [certificate], ctx.params["audit"], ctx.request_id)
         return services.details(certificate)
 
@@ -63,7 +63,7 @@ class FileView(NodeEnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         certificate = services.get_certificate(ctx.params["certificateRef"])
-        usage.check(ctx.params["audit"]["itemCode"], [certificate.type_code])
+        usage.check_certificate(ctx.params["audit"]["itemCode"], certificate.type_code, certificate.type_name)
         current = certificate.effective_status()
         if current != CertificateStatus.VALID:
             raise EnvelopeError(
