@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 
@@ -63,6 +62,3 @@ class NodeEnvelopeAPIView(drf.EnvelopeAPIView):
 
     def record(self, record: CallRecord) -> None:
         record_call(record)
-
-    def handle(self, ctx: CallContext) -> dict[str, Any]:  # pragma: no cover - every view overrides
-        return super().handle(ctx)

@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 
+from ysj_protocol.crypto import sm2
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REGION_ORDER = ("SH", "JS", "ZJ", "AH")
 NODE_HOST = "127.0.0.1"
@@ -42,7 +44,7 @@ def node_key_path(code: str) -> Path:
     return _var_dir() / "keys" / "nodes" / f"{code.lower()}.key"
 
 
-def node_key(code: str):  # noqa: ANN201 - sm2.PrivateKey
+def node_key(code: str) -> sm2.PrivateKey:
     """The node's key pair, generated on first use (file readable by its owner only)."""
     from regional_node.keys import ensure_key_file
 

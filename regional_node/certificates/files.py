@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -64,5 +65,6 @@ def write_file(relative: str, content: bytes) -> tuple[int, str]:
     return len(content), sm3_hex(content)
 
 
-def open_file(relative: str):  # noqa: ANN201 - a binary file object
+def open_file(relative: str) -> BinaryIO:
+    """The stored file, opened for streaming (never read whole into memory here)."""
     return (file_root() / relative).open("rb")

@@ -21,7 +21,7 @@ class PublicationSerializer(serializers.Serializer):
 
     def validate_publishedAt(self, value: str) -> str:
         try:
-            dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 - Asia/Shanghai wall time, kept as text
+            dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
         except ValueError as exc:
             raise serializers.ValidationError("应为 yyyy-MM-dd HH:mm:ss") from exc
         return value

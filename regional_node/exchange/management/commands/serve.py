@@ -38,7 +38,7 @@ class NodeServer(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):  # noqa: ANN201 - the WSGI application
+    def load(self) -> Any:
         from regional_node.wsgi import application
 
         return application
