@@ -288,6 +288,10 @@ def demo_accounts() -> list[str]:
                     lines.append("  " + "  ".join(str(v) for v in entry))
                 else:
                     lines.append(f"  {entry}")
+        admins, password = getattr(module, "ADMINS", None), getattr(module, "DEMO_PASSWORD", None)
+        if isinstance(admins, dict) and password:
+            for region, username in admins.items():
+                lines.append(f"  地区管理员 {username}（{region}）密码 {password}  治理门户 /admin/")
         applications = getattr(module, "DEMO_APPLICATIONS", None)
         if applications and module_name == "trust.demo":
             keys_dir = _var_dir() / "keys" / "apps"
