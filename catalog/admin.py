@@ -17,6 +17,7 @@ from .admin_refusal import RefusalAwareAdminMixin
 from .errors import GovernanceError
 from .models import CatalogEntry, CatalogStatus, DeliveryState, Publication, PublicationDelivery
 from .outbox import enqueue_delivery
+from .paging import EstimatedCountPaginator
 
 
 class ShareWindowFilter(admin.SimpleListFilter):
@@ -178,6 +179,7 @@ class PublicationAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "kind", "action", "code", "object_id", "payload", "published_at", "actor", "reason")
     inlines = (DeliveryInline,)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     date_hierarchy = "published_at"
 
     def has_add_permission(self, request) -> bool:
@@ -206,6 +208,7 @@ class PublicationDeliveryAdmin(admin.ModelAdmin):
     actions = ("retry_now",)
     list_per_page = 100
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     @admin.display(description="内容")
     def what(self, obj: PublicationDelivery) -> str:

@@ -97,6 +97,8 @@ class CatalogEntry(models.Model):
         ordering = ["type_code"]
         indexes = [
             models.Index(fields=["status", "share_start", "share_end"], name="catalog_status_window"),
+            # The authority filter of the admin lists the distinct authorities from this index.
+            models.Index(fields=["authority_name"], name="catalog_authority"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -45,6 +45,23 @@ def decision_subquery(code: str) -> Subquery:
     )
 
 
+#: The "waiting for my region" link counts up to this many lists, then shows "99+": the list
+#: page then costs the same however many lists wait (the filtered page itself counts exactly).
+AWAITING_BADGE_LIMIT = 99
+
+
+def request_region(request: HttpRequest) -> Region | None:
+    """The region of the requesting administrator, looked up once per request."""
+    if not hasattr(request, "_governance_region"):
+        request._governance_region = services.region_of(request.user)
+    return request._governance_region
+
+
+def awaiting_badge(region: Region) -> str:
+    found = awaiting_region(ScenarioList.objects.all(), region).values("pk")[: AWAITING_BADGE_LIMIT + 1].count()
+    return f"{AWAITING_BADGE_LIMIT}+" if found > AWAITING_BADGE_LIMIT else str(found)
+
+
 def awaiting_region(queryset: QuerySet, region: Region) -> QuerySet:
     """Lists in an open round on which ``region`` has not decided yet."""
     decided = ScenarioConfirmation.objects.filter(scenario_list=OuterRef("pk"), revision=OuterRef("revision"), region=region)
@@ -56,12 +73,12 @@ class AwaitingMyRegionFilter(admin.SimpleListFilter):
     parameter_name = "awaiting"
 
     def lookups(self, request, model_admin):
-        region = services.region_of(request.user)
+        region = request_region(request)
         return [("mine", f"待{region.name}确认")] if region else []
 
     def queryset(self, request, queryset):
         if self.value() == "mine":
-            region = services.region_of(request.user)
+            region = request_region(request)
             if region is not None:
                 return awaiting_region(queryset, region)
             return queryset.none()
@@ -184,10 +201,10 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         return queryset.annotate(**{f"decision_{code.lower()}": decision_subquery(code) for code in REGION_ORDER})
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        region = services.region_of(request.user)
+        region = request_region(request)
         extra = {"my_region": region}
         if region is not None:
-            extra["awaiting_count"] = awaiting_region(ScenarioList.objects.all(), region).count()
+            extra["awaiting_count"] = awaiting_badge(region)
         return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     @admin.display(description="发布状态", ordering="status")

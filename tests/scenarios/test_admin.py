@@ -164,3 +164,17 @@ def test_retry_now_action(client, admins):
     # Inline delivery against unreachable test endpoints: back to pending with the error shown.
     assert set(PublicationDelivery.objects.values_list("state", flat=True)) == {DeliveryState.PENDING}
     assert Publication.objects.count() == 1
+
+
+def test_waiting_badge_is_capped_so_the_list_page_costs_the_same(client, admins, monkeypatch):
+    from scenarios import admin as scenarios_admin
+
+    monkeypatch.setattr(scenarios_admin, "AWAITING_BADGE_LIMIT", 2)
+    entry = PublishedEntryFactory()
+    for n in range(3):
+        propose(f"C-{n:03d}", [entry])
+    login(client, "admin_zj")
+    url = reverse("admin:scenarios_scenariolist_changelist")
+    assert "待浙江省确认（2+）" in client.get(url).content.decode()
+    waiting = client.get(url + "?awaiting=mine").content.decode()
+    assert all(f"C-{n:03d}" in waiting for n in range(3))  # the filtered page itself shows every list
