@@ -1,0 +1,396 @@
+"""Governance admin list pages at 100 and at 10,000 scenario lists and catalog entries.
+
+A region administrator (SH) opens, through Django's test client, the pages used every day:
+
+- the scenario list changelist (four regions' states at a glance);
+- "waiting for my region" (the same changelist, ``?awaiting=mine``);
+- the catalog changelist;
+- the publication delivery changelist.
+
+Each page is measured once the database holds 100 scenario lists and 100 catalog entries, then
+again after bulk growth to 10,000 of each, in the same run and the same database, with realistic
+relations: three catalog entries and two application systems per list, confirmations of current
+and earlier revisions, a governance log of several events per list, and one publication with
+four regional deliveries per published list or entry. Targets: the same number of queries at
+both sizes, and the median time of each page at 10,000 not above 3x its time at 100. Exit status
+1 if a target is missed.
+
+The data goes to a throwaway database created here and destroyed at the end, never to the
+developer's: a temporary SQLite file by default; with DATABASE_URL (PostgreSQL), a database named
+after it with the suffix ``_admin_bench`` on the same server.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+_TMP = tempfile.mkdtemp(prefix="ysj-admin-bench-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ysj_portal.settings")
+os.environ["YSJ_VAR_DIR"] = _TMP  # keys and files of this run stay in the temporary directory
+(Path(_TMP) / "static").mkdir()
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/admin_bench.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+SMALL, LARGE = 100, 10_000
+MAX_RATIO = 3.0
+BATCH = 2_000
+
+CERTIFICATE_TYPES = [
+    "居民身份证", "营业执照", "机动车驾驶证", "机动车行驶证", "结婚证", "离婚证", "不动产权证书", "食品经营许可证",
+    "出生医学证明", "居民户口簿", "社会保障卡", "残疾人证", "护士执业证书", "医师执业证书", "教师资格证",
+    "道路运输经营许可证", "建筑施工企业安全生产许可证", "药品经营许可证", "卫生许可证", "排污许可证",
+]
+AUTHORITIES = [
+    "公安厅", "市场监督管理局", "民政厅", "自然资源厅", "卫生健康委员会", "人力资源和社会保障厅", "交通运输厅",
+    "住房和城乡建设厅", "教育厅", "生态环境厅", "药品监督管理局", "残疾人联合会",
+]
+SCENARIOS = [
+    "企业开办", "新生儿出生", "婚姻登记", "不动产登记", "餐饮店开办", "跨省就医备案", "社保关系转移", "机动车年检",
+    "公积金提取", "教师资格认定", "户口迁移", "个体工商户设立",
+]
+REGIONS = ("SH", "JS", "ZJ", "AH")
+
+
+def create_database() -> str:
+    """Create the throwaway database (migrated); returns the name to restore on destruction."""
+    db = connection.settings_dict
+    original = db["NAME"]
+    if connection.vendor == "sqlite":
+        db.setdefault("TEST", {})["NAME"] = str(Path(_TMP) / "admin_bench.sqlite3")
+    else:
+        db.setdefault("TEST", {})["NAME"] = f"{original}_admin_bench"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return original
+
+
+def analyze() -> None:
+    """Planner statistics, as autovacuum (PostgreSQL) keeps them in production after bulk loads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+class Dataset:
+    """Bulk-creates realistic governance data, growing in steps."""
+
+    def __init__(self) -> None:
+        from scenarios.models import RegionAdministrator
+        from scenarios.permissions import REGION_ADMINS, ensure_groups
+        from tests.catalog.factories import make_uscc
+        from trust.models import DIVISION_CODES, Region, RegionCode, TrustedApplication
+        from ysj_protocol.crypto import sm2
+
+        self.rng = random.Random(20260101)
+        self.now = timezone.now()
+        self.make_uscc = make_uscc
+        names = dict(RegionCode.choices)
+        self.regions = {
+            code: Region.objects.create(
+                code=code, division_code=DIVISION_CODES[code], name=names[code],
+                endpoint=f"http://127.0.0.1:9/{code.lower()}", account_id=f"region-{code.lower()}",
+                public_key=sm2.PrivateKey.generate().public_key.hex(),
+            )
+            for code in REGIONS
+        }
+        ensure_groups()
+        group = Group.objects.get(name=REGION_ADMINS)
+        self.admins = {}
+        for code, region in self.regions.items():
+            user = get_user_model().objects.create_user(f"admin_{code.lower()}", is_staff=True)
+            user.groups.add(group)
+            RegionAdministrator.objects.create(user=user, region=region)
+            self.admins[code] = user
+        key = sm2.PrivateKey.generate().public_key.hex()
+        self.applications = TrustedApplication.objects.bulk_create(
+            TrustedApplication(
+                app_id=f"app-{i:04d}", name=f"{SCENARIOS[i % len(SCENARIOS)]}办理系统 {i}",
+                region=self.regions[REGIONS[i % 4]], corp_name="大数据中心", corp_code="12310000MB2F32867X", public_key=key,
+            )
+            for i in range(200)
+        )
+        self.sequence = dict.fromkeys(REGIONS, 0)
+        self.entries: list = []
+        self.lists = 0
+
+    # ------------------------------------------------------------------ outbox rows
+    def _publications(self, kind: str, objects: list, code_of) -> None:
+        from catalog.models import (
+            DeliveryState,
+            Publication,
+            PublicationAction,
+            PublicationChannel,
+            PublicationDelivery,
+        )
+
+        publications = Publication.objects.bulk_create(
+            Publication(
+                kind=kind, action=PublicationAction.PUBLISH, code=code_of(obj), object_id=obj.pk,
+                payload={"code": code_of(obj)}, published_at=self.now - timedelta(minutes=self.rng.randint(1, 10**5)),
+            )
+            for obj in objects
+        )
+        deliveries = []
+        for publication in publications:
+            for code in REGIONS:
+                self.sequence[code] += 1
+                roll = self.rng.random()
+                state = DeliveryState.DELIVERED if roll < 0.97 else (
+                    DeliveryState.PENDING if roll < 0.99 else DeliveryState.FAILED)
+                deliveries.append(PublicationDelivery(
+                    publication=publication, region=self.regions[code], sequence=self.sequence[code], state=state,
+                    attempts=1 if state == DeliveryState.DELIVERED else 3,
+                    delivered_at=self.now if state == DeliveryState.DELIVERED else None,
+                    last_error="" if state == DeliveryState.DELIVERED else "连接被拒绝",
+                ))
+        PublicationDelivery.objects.bulk_create(deliveries, batch_size=BATCH)
+        for code, region in self.regions.items():
+            PublicationChannel.objects.update_or_create(region=region, defaults={"last_sequence": self.sequence[code]})
+
+    # ------------------------------------------------------------------ catalog
+    def grow_catalog(self, total: int) -> None:
+        from catalog.models import CatalogEntry, CatalogStatus, HolderType, PublicationKind
+
+        start = len(self.entries)
+        batch = []
+        for i in range(start, total):
+            roll = self.rng.random()
+            status = CatalogStatus.PUBLISHED if roll < 0.85 else (
+                CatalogStatus.DRAFT if roll < 0.95 else CatalogStatus.WITHDRAWN)
+            region = REGIONS[i % 4]
+            authority = f"{self.regions[region].name}{AUTHORITIES[i % len(AUTHORITIES)]}"
+            type_name = CERTIFICATE_TYPES[i % len(CERTIFICATE_TYPES)]
+            share_start = self.now - timedelta(days=self.rng.randint(1, 1500))
+            batch.append(CatalogEntry(
+                type_name=f"{type_name}（{i}）", type_code=f"C{i:06d}", authority_name=authority,
+                authority_code=self.make_uscc(i), holder_type=HolderType.NATURAL_PERSON,
+                related_item_name=f"{type_name}核发", related_item_code=f"ITEM-{i:06d}", share_start=share_start,
+                share_end=None if self.rng.random() < 0.8 else share_start + timedelta(days=self.rng.randint(30, 3000)),
+                status=status, revision=self.rng.randint(1, 4),
+                first_published_at=None if status == CatalogStatus.DRAFT else share_start,
+                updated_at=share_start + timedelta(days=self.rng.randint(0, 30)),
+            ))
+        created = CatalogEntry.objects.bulk_create(batch, batch_size=BATCH)
+        self.entries.extend(created)
+        self.published_entries = [e for e in self.entries if e.status == CatalogStatus.PUBLISHED]
+        self._publications(PublicationKind.CATALOG, [e for e in created if e.first_published_at], lambda e: e.type_code)
+
+    # ------------------------------------------------------------------ scenario lists
+    def grow_lists(self, total: int) -> None:
+        from catalog.models import PublicationKind
+        from scenarios.models import (
+            Decision,
+            EventKind,
+            RoundState,
+            ScenarioConfirmation,
+            ScenarioEvent,
+            ScenarioList,
+            ScenarioStatus,
+        )
+
+        rng = self.rng
+        plans = []
+        for i in range(self.lists, total):
+            roll = rng.random()
+            if roll < 0.30:
+                plan = ("pending", ScenarioStatus.DRAFT, RoundState.PENDING)
+            elif roll < 0.40:
+                plan = ("rejected", ScenarioStatus.DRAFT, RoundState.REJECTED)
+            elif roll < 0.55:
+                plan = ("republishing", ScenarioStatus.PUBLISHED, RoundState.PENDING)
+            elif roll < 0.95:
+                plan = ("published", ScenarioStatus.PUBLISHED, RoundState.CONFIRMED)
+            else:
+                plan = ("withdrawn", ScenarioStatus.WITHDRAWN, RoundState.CLOSED)
+            plans.append((i, plan))
+        lists = []
+        for i, (_, status, round_state) in plans:
+            name = f"{SCENARIOS[i % len(SCENARIOS)]}（{REGIONS[i % 4]}-{i}）"
+            start = self.now - timedelta(days=rng.randint(1, 700))
+            revision = rng.randint(1, 3) if status == ScenarioStatus.DRAFT else rng.randint(2, 5)
+            live = status != ScenarioStatus.DRAFT
+            lists.append(ScenarioList(
+                code=f"S{i:06d}", name=name, valid_start=start, description="", revision=revision,
+                round_state=round_state, proposed_by=self.regions[REGIONS[i % 4]], status=status,
+                published_revision=(revision - 1 if round_state == RoundState.PENDING else revision) if live else None,
+                published_name=name if live else "", published_valid_start=start if live else None,
+                first_published_at=start if live else None, updated_at=start if live else None,
+            ))
+        lists = ScenarioList.objects.bulk_create(lists, batch_size=BATCH)
+        for scenario in lists:  # auto_now stamped every row alike: spread them as real edits do
+            scenario.modified_at = self.now - timedelta(minutes=rng.randint(0, 10**6))
+        ScenarioList.objects.bulk_update(lists, ["modified_at"], batch_size=BATCH)
+
+        entries_through = ScenarioList.entries.through
+        published_through = ScenarioList.published_entries.through
+        apps_through = ScenarioList.applications.through
+        links, published_links, app_links, confirmations, events = [], [], [], [], []
+        for scenario, (_, (kind, status, _state)) in zip(lists, plans, strict=True):
+            chosen = rng.sample(self.published_entries, 3)
+            links += [entries_through(scenariolist_id=scenario.pk, catalogentry_id=e.pk) for e in chosen]
+            if status != ScenarioStatus.DRAFT:
+                published_links += [published_through(scenariolist_id=scenario.pk, catalogentry_id=e.pk) for e in chosen]
+            app_links += [
+                apps_through(scenariolist_id=scenario.pk, trustedapplication_id=a.pk) for a in rng.sample(self.applications, 2)
+            ]
+            at = scenario.valid_start
+            events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.PROPOSED, revision=1,
+                                        actor=self.admins[REGIONS[scenario.pk % 4]], region=scenario.proposed_by, at=at))
+            # Earlier revisions: four confirmations each (they were published or superseded).
+            for revision in range(1, scenario.revision):
+                for code in REGIONS:
+                    confirmations.append(ScenarioConfirmation(
+                        scenario_list=scenario, region=self.regions[code], revision=revision,
+                        decision=Decision.CONFIRMED, actor=self.admins[code], decided_at=at,
+                    ))
+                events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.EDITED, revision=revision + 1,
+                                            actor=self.admins["SH"], reason="调整关联证照目录", at=at))
+            # The current revision.
+            if kind == "published":
+                deciders = list(REGIONS)
+            elif kind == "rejected":
+                deciders = rng.sample(REGIONS, rng.randint(0, 2))
+            elif kind == "withdrawn":
+                deciders = list(REGIONS)
+            else:
+                deciders = rng.sample(REGIONS, rng.randint(0, 3))
+            for code in deciders:
+                confirmations.append(ScenarioConfirmation(
+                    scenario_list=scenario, region=self.regions[code], revision=scenario.revision,
+                    decision=Decision.CONFIRMED, actor=self.admins[code], decided_at=at,
+                ))
+                events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.CONFIRMED, revision=scenario.revision,
+                                            actor=self.admins[code], region=self.regions[code], at=at))
+            if kind == "rejected":
+                code = next(c for c in REGIONS if c not in deciders)
+                confirmations.append(ScenarioConfirmation(
+                    scenario_list=scenario, region=self.regions[code], revision=scenario.revision,
+                    decision=Decision.REJECTED, reason="关联证照目录不全", actor=self.admins[code], decided_at=at,
+                ))
+                events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.REJECTED, revision=scenario.revision,
+                                            actor=self.admins[code], region=self.regions[code], reason="关联证照目录不全",
+                                            at=at))
+            if status != ScenarioStatus.DRAFT:
+                events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.PUBLISHED,
+                                            revision=scenario.published_revision, at=at))
+            if kind == "withdrawn":
+                events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.WITHDRAWN, revision=scenario.revision,
+                                            actor=self.admins["JS"], region=self.regions["JS"], reason="场景停用", at=at))
+        for model, rows in ((entries_through, links), (published_through, published_links), (apps_through, app_links),
+                            (ScenarioConfirmation, confirmations), (ScenarioEvent, events)):
+            model.objects.bulk_create(rows, batch_size=BATCH)
+        self._publications(
+            PublicationKind.SCENARIO, [s for s, (_, (_, status, _)) in zip(lists, plans, strict=True)
+                                      if status != ScenarioStatus.DRAFT], lambda s: s.code,
+        )
+        self.lists = total
+
+    def grow(self, total: int) -> None:
+        with transaction.atomic():
+            self.grow_catalog(total)
+            self.grow_lists(total)
+        analyze()
+
+
+# --------------------------------------------------------------------------- measuring
+
+RESULT_ROW = re.compile(r"<tr[ >]")
+
+
+def result_rows(html: str) -> int:
+    table = html.split('id="result_list"', 1)
+    if len(table) < 2:
+        return 0
+    return max(len(RESULT_ROW.findall(table[1].split("</table>", 1)[0])) - 1, 0)  # minus the header row
+
+
+def measure(client: Client, url: str, rounds: int) -> tuple[float, int, int]:
+    """Median milliseconds, queries and rows shown of one admin page."""
+    for _ in range(3):  # warm up: templates, caches, connection
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    counts, samples = set(), []
+    for _ in range(rounds):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+        counts.add(len(queries))
+    if len(counts) != 1:
+        raise AssertionError(f"{url}: the number of queries varies between identical requests: {sorted(counts)}")
+    if "--verbose" in sys.argv:  # the slowest queries of the last request, to see what grows
+        for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]:
+            print(f"    {float(query['time']) * 1000:7.1f} ms  {query['sql'][:400]}")
+    return statistics.median(samples) * 1000, counts.pop(), result_rows(response.content.decode())
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    rounds = 7 if quick else 21
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    original_name = create_database()
+    try:
+        data = Dataset()
+        client = Client()
+        client.force_login(data.admins["SH"])
+        pages = {
+            "用证清单列表": reverse("admin:scenarios_scenariolist_changelist"),
+            "待本地区确认": reverse("admin:scenarios_scenariolist_changelist") + "?awaiting=mine",
+            "证照目录列表": reverse("admin:catalog_catalogentry_changelist"),
+            "发布投递列表": reverse("admin:catalog_publicationdelivery_changelist"),
+        }
+        results: dict[int, dict[str, tuple[float, int, int]]] = {}
+        for size in (SMALL, LARGE):
+            started = time.perf_counter()
+            data.grow(size)
+            print(f"{size:>6} lists and entries loaded in {time.perf_counter() - started:.1f} s", flush=True)
+            results[size] = {}
+            for name, url in pages.items():
+                if "--verbose" in sys.argv:
+                    print(f"  {name} at {size}:")
+                results[size][name] = measure(client, url, rounds)
+        print(f"\nadmin list pages as SH's region administrator ({connection.vendor}, median of {rounds}):")
+        print(f"  {'page':<10} {'ms@100':>8} {'ms@10k':>8} {'ratio':>6} {'queries':>9} {'rows':>9}")
+        ok = True
+        for name in pages:
+            (small_ms, small_q, small_rows), (large_ms, large_q, large_rows) = results[SMALL][name], results[LARGE][name]
+            ratio = large_ms / small_ms
+            page_ok = ratio <= MAX_RATIO and small_q == large_q and large_rows > 0
+            ok &= page_ok
+            print(f"  {name:<8} {small_ms:8.1f} {large_ms:8.1f} {ratio:5.2f}x {small_q:>4}/{large_q:<4} "
+                  f"{small_rows:>4}/{large_rows:<4} {'' if page_ok else ' <-- MISSED'}")
+        if not ok:
+            print(f"TARGET MISSED: equal query counts and at most {MAX_RATIO}x the 100-row time at 10,000 rows")
+        return 0 if ok else 1
+    finally:
+        if "--keep" in sys.argv:  # for EXPLAIN by hand; drop it afterwards
+            print(f"kept the benchmark database {connection.settings_dict['NAME']}")
+        else:
+            connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
