@@ -45,6 +45,8 @@ NODE_FORWARD_MAX_ATTEMPTS = env_int("NODE_FORWARD_MAX_ATTEMPTS", 8)
 NODE_FORWARD_SWEEP_SECONDS = env_float("NODE_FORWARD_SWEEP_SECONDS", 2.0)
 # Answer only under scenario lists published to this region, with their types (7.3 a, 10.2 b).
 NODE_ENFORCE_SCENARIOS = env_bool("NODE_ENFORCE_SCENARIOS", False)
+# gunicorn worker processes of `serve` (each with its threads); SM2 work is CPU-bound.
+NODE_WORKERS = env_int("NODE_WORKERS", 2)
 # Facilities for demos and drills; never on in production.
 NODE_DRILLS = env_bool("NODE_DRILLS", False)
 NODE_SERVICE_CODES = env_bool("NODE_SERVICE_CODES", False)

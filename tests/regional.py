@@ -133,6 +133,8 @@ class RegionalNode:
                 str(self.port),
                 "--seed",
                 "--no-migrate",
+                "--workers",
+                "1",
                 "--threads",
                 "32",
             ],

@@ -50,7 +50,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8101)
-        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--workers", type=int, default=settings.NODE_WORKERS, help="进程数（默认 NODE_WORKERS）"
+        )
         parser.add_argument("--threads", type=int, default=32)
         parser.add_argument("--seed", action="store_true", help="启动前载入演示数据")
         parser.add_argument("--no-migrate", action="store_true", help="不执行数据库迁移")
