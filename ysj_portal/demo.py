@@ -229,6 +229,9 @@ def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> l
 
 def hub_children(host: str, port: int, workers: int) -> list[Child]:
     env = _child_env(DJANGO_SETTINGS_MODULE="ysj_portal.settings")
+    # Download addresses (12.1.6, 12.1.7) must point at where this demo hub really listens.
+    public_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a listen address
+    env.setdefault("YSJ_PUBLIC_BASE_URL", f"http://{public_host}:{port}")
     children = [
         Child(
             name="融合共享服务系统",
