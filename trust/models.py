@@ -15,6 +15,20 @@ from ysj_protocol.crypto import sm2
 from .validators import normalise_public_key, validate_sm2_public_key, validate_uscc
 
 
+class RegisteredPublicKeyMixin:
+    """A party registered by its SM2 public key, stored in one canonical form (04 + upper hex)."""
+
+    public_key: str
+
+    def save(self, *args, **kwargs) -> None:
+        self.public_key = normalise_public_key(self.public_key)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def sm2_public_key(self) -> sm2.PublicKey:
+        return sm2.PublicKey.from_hex(self.public_key)
+
+
 class RegionCode(models.TextChoices):
     SH = "SH", "上海市"
     JS = "JS", "江苏省"
@@ -25,7 +39,7 @@ class RegionCode(models.TextChoices):
 DIVISION_CODES = {"SH": "310000", "JS": "320000", "ZJ": "330000", "AH": "340000"}
 
 
-class Region(models.Model):
+class Region(RegisteredPublicKeyMixin, models.Model):
     """One of the four regional certificate management systems (三省一市电子证照管理系统)."""
 
     code = models.CharField("地区", max_length=2, choices=RegionCode.choices, unique=True)
@@ -59,14 +73,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.division_code}）"
 
-    def save(self, *args, **kwargs) -> None:
-        self.public_key = normalise_public_key(self.public_key)
-        super().save(*args, **kwargs)
-
-    @cached_property
-    def sm2_public_key(self) -> sm2.PublicKey:
-        return sm2.PublicKey.from_hex(self.public_key)
-
     @property
     def caller_account_id(self) -> str:
         return self.hub_account_id or settings.YSJ_HUB_ACCOUNT_ID
@@ -78,7 +84,7 @@ class ApplicationStatus(models.TextChoices):
     REVOKED = "revoked", "已吊销"
 
 
-class TrustedApplication(models.Model):
+class TrustedApplication(RegisteredPublicKeyMixin, models.Model):
     """An application system (电子证照应用系统) allowed to call the hub (10.1 a)."""
 
     app_id = models.CharField(
@@ -110,14 +116,6 @@ class TrustedApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.app_id}）"
-
-    def save(self, *args, **kwargs) -> None:
-        self.public_key = normalise_public_key(self.public_key)
-        super().save(*args, **kwargs)
-
-    @cached_property
-    def sm2_public_key(self) -> sm2.PublicKey:
-        return sm2.PublicKey.from_hex(self.public_key)
 
     @property
     def is_active(self) -> bool:

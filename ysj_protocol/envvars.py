@@ -1,6 +1,4 @@
-"""Typed readers of the node's environment variables (the node shares nothing with the hub's settings)."""
-
-from __future__ import annotations
+"""Typed readers of settings that come from environment variables (the hub and the regional nodes)."""
 
 import os
 from pathlib import Path
@@ -12,7 +10,7 @@ def env_str(name: str, default: str = "") -> str:
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
-    if value is None or value.strip() == "":
+    if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
