@@ -8,6 +8,7 @@ only masked.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -46,6 +47,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "code", "division_code", "endpoint", "account_id", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "code", "division_code", "account_id")
