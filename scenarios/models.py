@@ -120,7 +120,9 @@ class ScenarioList(models.Model):
         indexes = [
             models.Index(fields=["status", "published_valid_start", "published_valid_end"], name="scenario_live_window"),
             models.Index(fields=["round_state", "revision"], name="scenario_round"),
-            models.Index(fields=["-modified_at"], name="scenario_modified"),
+            # The admin's list order (most recently changed first), whole and "waiting for my region".
+            models.Index(fields=["-modified_at", "-id"], name="scenario_recent"),
+            models.Index(fields=["round_state", "-modified_at", "-id"], name="scenario_round_recent"),
         ]
         constraints = [
             models.CheckConstraint(
