@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -397,6 +398,7 @@ def main() -> int:
             print(f"kept the benchmark database {connection.settings_dict['NAME']}")
         else:
             connection.creation.destroy_test_db(original_name, verbosity=0)
+            shutil.rmtree(_TMP, ignore_errors=True)
 
 
 if __name__ == "__main__":
