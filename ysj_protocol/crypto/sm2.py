@@ -14,8 +14,9 @@ Conventions used across the project (see the specification notes, section 12.1):
 
 Point arithmetic: products with G, and with public keys used more than once, go through
 precomputed comb tables in Python (about five times faster than a full multiplication); other
-products (decryption's d*C1, first use of a key) run in fastecdsa (C, GMP). This module
-validates every point itself.
+products (decryption's d*C1, first use of a key) run in the system's OpenSSL through ctypes
+(its projective Montgomery ladder, GIL released; ``_openssl_ec``) or, where libcrypto lacks SM2,
+in fastecdsa (C, GMP). This module validates every point itself.
 
 Timing: NEITHER PATH IS CONSTANT-TIME. fastecdsa's scalar multiplication, the comb and
 Python's integers all take time that depends on the scalar, so decryption, signing and key
@@ -37,6 +38,7 @@ from collections import OrderedDict
 
 from fastecdsa import curvemath
 
+from . import _openssl_ec
 from . import sm3 as _sm3
 from .errors import CryptoError, DecryptionError, InvalidCiphertextError, InvalidKeyError, SignatureError
 
@@ -79,10 +81,36 @@ def _on_curve(x: int, y: int) -> bool:
     return 0 <= x < P and 0 <= y < P and (y * y - (x * x * x + A * x + B)) % P == 0
 
 
-def _mul(k: int, point: Point) -> Point:
-    """k * point for a validated point and 1 <= k < N (the result is then never infinity)."""
+def _mul_fastecdsa(k: int, point: Point) -> Point:
     x, y = curvemath.mul(str(point[0]), str(point[1]), str(k), *_CURVE_ARGS)
     return int(x), int(y)
+
+
+_openssl_checked = False
+
+
+def _openssl_ready() -> bool:
+    """Whether OpenSSL does the variable-base products; checked once against fastecdsa."""
+    global _openssl_checked
+    if not _openssl_checked:
+        k = 0x5D2F8E6C1A3B4D7E9F0A1B2C3D4E5F60718293A4B5C6D7E8F9A0B1C2D3E4F506
+        try:
+            agrees = _openssl_ec.mul(k, GX, GY) == _mul_fastecdsa(k, (GX, GY))
+        except (OSError, MemoryError):  # pragma: no cover - a broken libcrypto
+            agrees = False
+        if not agrees:
+            _openssl_ec.disable()
+        _openssl_checked = True
+    return _openssl_ec.available()
+
+
+def _mul(k: int, point: Point) -> Point:
+    """k * point for a validated point and 1 <= k < N (the result is then never infinity)."""
+    if 1 <= k < N and _openssl_ready():
+        result = _openssl_ec.mul(k, point[0], point[1])
+        if result is not None:
+            return result
+    return _mul_fastecdsa(k, point)
 
 
 def _add(p1: Point | None, p2: Point | None) -> Point | None:
