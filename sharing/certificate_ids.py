@@ -61,28 +61,40 @@ def issue_certificate_ids(
     scenario_code: str,
 ) -> list[str]:
     """Issue one ID per found certificate in a single insert; the values, in the same order."""
+    values, rows = build_certificate_ids(
+        found, application=application, holder_key=holder_key, scenario_code=scenario_code
+    )
+    CertificateID.objects.bulk_create(rows)
+    return values
+
+
+def build_certificate_ids(
+    found: Sequence[Found],
+    *,
+    application: TrustedApplication,
+    holder_key: str,
+    scenario_code: str,
+) -> tuple[list[str], list[CertificateID]]:
+    """New ID values and their unsaved rows, for a caller that writes them with its other records."""
     now = timezone.now()
     expires_at = now + lifetime()
     values = [_new_value() for _ in found]
-    CertificateID.objects.bulk_create(
-        [
-            CertificateID(
-                key_hash=_digest(value),
-                application=application,
-                holder_key=holder_key,
-                scenario_code=scenario_code,
-                region=item.region,
-                certificate_ref=item.certificate_ref,
-                certificate_type_code=str(item.summary.get("certificateTypeCode", ""))[:64],
-                certificate_number=str(item.summary.get("certificateNumber", ""))[:128],
-                summary=item.summary,
-                issued_at=now,
-                expires_at=expires_at,
-            )
-            for value, item in zip(values, found, strict=True)
-        ]
-    )
-    return values
+    return values, [
+        CertificateID(
+            key_hash=_digest(value),
+            application=application,
+            holder_key=holder_key,
+            scenario_code=scenario_code,
+            region=item.region,
+            certificate_ref=item.certificate_ref,
+            certificate_type_code=str(item.summary.get("certificateTypeCode", ""))[:64],
+            certificate_number=str(item.summary.get("certificateNumber", ""))[:128],
+            summary=item.summary,
+            issued_at=now,
+            expires_at=expires_at,
+        )
+        for value, item in zip(values, found, strict=True)
+    ]
 
 
 def issue_certificate_id(

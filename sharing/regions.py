@@ -201,14 +201,17 @@ def fan_out(calls: Sequence[Call], *, request_id: str, write_records: bool = Tru
     return answers
 
 
-def write_call_records(answers: Sequence[Answer]) -> None:
-    """Append the call records of ``answers`` in one insert (not one round trip per call)."""
+def take_call_records(answers: Sequence[Answer]) -> list[CallRecord]:
+    """The call records of ``answers``, handed over to the caller (each is written once)."""
     records = [record for answer in answers for record in answer.records]
-    if not records:
-        return
-    record_calls(records)
     for answer in answers:
         answer.records.clear()
+    return records
+
+
+def write_call_records(answers: Sequence[Answer]) -> None:
+    """Append the call records of ``answers`` in one insert (not one round trip per call)."""
+    record_calls(take_call_records(answers))
 
 
 def call_one(region: Region, path: str, params: dict[str, Any], *, request_id: str) -> Answer:

@@ -21,6 +21,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from trust.calls import call_row
 from trust.models import Region, TrustedApplication
 from ysj_protocol import status as st
 from ysj_protocol.certfile import VerificationResult, verify_file
@@ -29,7 +30,7 @@ from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError
 
 from . import answers
-from .certificate_ids import Found, issue_certificate_ids, resolve_certificate_id
+from .certificate_ids import Found, build_certificate_ids, resolve_certificate_id
 from .holders import holder_key_of
 from .models import CertificateID, FileLink, Obtained, Retrieval, RetrievalKind, RetrievedCertificate
 from .regions import (
@@ -42,8 +43,10 @@ from .regions import (
     audit_of,
     call_one,
     fan_out,
+    take_call_records,
     write_call_records,
 )
+from .writes import save_together
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +134,27 @@ def record_retrieval(
     result_count: int | None = None,
 ) -> tuple[Retrieval, list[RetrievedCertificate]]:
     """Append the retrieval record of one call and its items (one insert each)."""
+    retrieval, rows = build_retrieval(
+        caller, kind, items, holder_key=holder_key, unavailable=unavailable, result_count=result_count
+    )
+    retrieval.save(force_insert=True)
+    for row in rows:
+        row.retrieval = retrieval
+    return retrieval, RetrievedCertificate.objects.bulk_create(rows)
+
+
+def build_retrieval(
+    caller: Caller,
+    kind: str,
+    items: Sequence[Obtain],
+    *,
+    holder_key: str | None = None,
+    unavailable: Iterable[str] = (),
+    result_count: int | None = None,
+) -> tuple[Retrieval, list[RetrievedCertificate]]:
+    """The unsaved retrieval record of one call and its items."""
     params = caller.params
-    retrieval = Retrieval.objects.create(
+    retrieval = Retrieval(
         kind=kind,
         application=caller.application,
         holder_key=caller.holder_key if holder_key is None else holder_key,
@@ -146,19 +168,16 @@ def record_retrieval(
         unavailable_regions=",".join(unavailable)[:32],
         result_count=len(items) if result_count is None else result_count,
     )
-    rows = RetrievedCertificate.objects.bulk_create(
-        [
-            RetrievedCertificate(
-                retrieval=retrieval,
-                region=item.region,
-                certificate_type=item.certificate_type[:128],
-                certificate_type_code=item.certificate_type_code[:64],
-                certificate_number=item.certificate_number[:128],
-                obtained=item.obtained,
-            )
-            for item in items
-        ]
-    )
+    rows = [
+        RetrievedCertificate(
+            region=item.region,
+            certificate_type=item.certificate_type[:128],
+            certificate_type_code=item.certificate_type_code[:64],
+            certificate_number=item.certificate_number[:128],
+            obtained=item.obtained,
+        )
+        for item in items
+    ]
     return retrieval, rows
 
 
@@ -248,20 +267,23 @@ def _summary(item: dict[str, str]) -> dict[str, str]:
 def search(caller: Caller) -> dict[str, Any]:
     """12.1.5: every valid certificate found, each with a fresh ``certificateID``."""
     outcome = fused_search(caller)
-    with transaction.atomic():
-        write_call_records(outcome.answers)
-        values = issue_certificate_ids(
-            [Found(hit.region, hit.item["certificateRef"], _summary(hit.item)) for hit in outcome.hits],
-            application=caller.application,
-            holder_key=caller.holder_key,
-            scenario_code=caller.scenario_code,
-        )
-        record_retrieval(
-            caller,
-            RetrievalKind.SEARCH,
-            [_obtain(hit.region, hit.item, Obtained.SUMMARY) for hit in outcome.hits],
-            unavailable=outcome.unavailable,
-        )
+    values, id_rows = build_certificate_ids(
+        [Found(hit.region, hit.item["certificateRef"], _summary(hit.item)) for hit in outcome.hits],
+        application=caller.application,
+        holder_key=caller.holder_key,
+        scenario_code=caller.scenario_code,
+    )
+    retrieval, items = build_retrieval(
+        caller,
+        RetrievalKind.SEARCH,
+        [_obtain(hit.region, hit.item, Obtained.SUMMARY) for hit in outcome.hits],
+        unavailable=outcome.unavailable,
+    )
+    # The IDs, the retrieval record and the regions' call records: all or nothing, one round trip
+    # on PostgreSQL (sharing.writes).
+    save_together(
+        retrieval, items, "retrieval", id_rows, [call_row(r) for r in take_call_records(outcome.answers)]
+    )
     data_list = [
         {
             "certificateID": value,

@@ -12,7 +12,8 @@ from .models import EnvelopeCall
 logger = logging.getLogger(__name__)
 
 
-def _row(record: CallRecord) -> EnvelopeCall:
+def call_row(record: CallRecord) -> EnvelopeCall:
+    """The unsaved row of ``record`` (for callers writing it together with their own rows)."""
     return EnvelopeCall(
         direction=record.direction,
         account_id=record.account_id[:64],
@@ -33,14 +34,14 @@ def record_calls(records: Sequence[CallRecord]) -> None:
     if not records:
         return
     try:
-        EnvelopeCall.objects.bulk_create([_row(record) for record in records])
+        EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
     except Exception:  # the records must not turn a served call into a 500
         logger.exception("could not record %d envelope calls", len(records))
 
 
 def record_call(record: CallRecord) -> EnvelopeCall | None:
     try:
-        row = _row(record)
+        row = call_row(record)
         row.save(force_insert=True)
         return row
     except Exception:  # the record must not turn a served call into a 500
