@@ -508,9 +508,12 @@ STATUS_REASONS = {
 def decode_file_entity(text: str) -> bytes:
     """The file bytes of ``fileEntity`` (standard Base64, line breaks tolerated)."""
     try:
-        content = base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise EnvelopeError(st.INVALID_PARAMETERS, "fileEntity 不是合法的 BASE64 编码") from exc
+        content = base64.b64decode(text, validate=True)  # the usual form, without a copy first
+    except (binascii.Error, ValueError):
+        try:
+            content = base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise EnvelopeError(st.INVALID_PARAMETERS, "fileEntity 不是合法的 BASE64 编码") from exc
     if not content:
         raise EnvelopeError(st.INVALID_PARAMETERS, "fileEntity 为空")
     return content

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -33,6 +35,21 @@ from .records import SERVED, CallRecord, digest
 logger = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+#: Request bodies from this size on are digested for the call record on a helper thread while the
+#: call is processed (SM3 runs without the GIL on large inputs): a 5 MiB file in 12.1.10 makes a
+#: 28 MB body, whose digest would otherwise add tens of milliseconds to the answer.
+BACKGROUND_DIGEST_BYTES = 1024 * 1024
+_digest_lock = threading.Lock()
+_digest_pool: ThreadPoolExecutor | None = None
+
+
+def _digest_later(body: bytes) -> Future[str]:
+    global _digest_pool
+    with _digest_lock:
+        if _digest_pool is None:
+            _digest_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ysj-digest")
+    return _digest_pool.submit(digest, body)
 
 
 def first_error(errors: Any, prefix: str = "") -> str:
@@ -101,6 +118,7 @@ class EnvelopeAPIView(APIView):
         self._biz_num = ""
         self._request_id = (request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
         self._request_bytes = b""
+        self._request_digest: Future[str] | None = None
         response = super().dispatch(request, *args, **kwargs)
         response[REQUEST_ID_HEADER] = self._request_id
         self._record(request, response)
@@ -116,7 +134,9 @@ class EnvelopeAPIView(APIView):
                 http_status=response.status_code,
                 status_code=status_code,
                 latency_ms=(time.perf_counter() - self._started) * 1000,
-                request_digest=digest(self._request_bytes),
+                request_digest=self._request_digest.result()
+                if self._request_digest
+                else digest(self._request_bytes),
                 response_digest=digest(response.content) if not response.streaming else "",
                 biz_num=self._biz_num,
                 request_id=self._request_id,
@@ -164,6 +184,8 @@ class EnvelopeAPIView(APIView):
             raise EnvelopeError(st.PAYLOAD_TOO_LARGE) from exc
         if not self._request_bytes:
             raise EnvelopeError(st.MALFORMED_ENVELOPE, "请求体为空")
+        if len(self._request_bytes) >= BACKGROUND_DIGEST_BYTES:
+            self._request_digest = _digest_later(self._request_bytes)
         try:
             return json.loads(self._request_bytes.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
