@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+
 from . import delivery, services
 from .admin_refusal import RefusalAwareAdminMixin
 from .errors import GovernanceError
@@ -159,41 +161,26 @@ class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         return self._can_publish(request)
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyTabularInline):
     model = PublicationDelivery
-    extra = 0
-    can_delete = False
     fields = ("region", "sequence", "state", "attempts", "last_status", "last_error", "next_attempt_at", "delivered_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyAdmin):
     list_display = ("published_at", "kind", "action", "code", "actor", "reason")
     list_filter = ("kind", "action")
     search_fields = ("code", "id")
     list_select_related = ("actor",)
     readonly_fields = ("id", "kind", "action", "code", "object_id", "payload", "published_at", "actor", "reason")
     inlines = (DeliveryInline,)
-    show_full_result_count = False
     paginator = EstimatedCountPaginator
     date_hierarchy = "published_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(PublicationDelivery)
-class PublicationDeliveryAdmin(admin.ModelAdmin):
+class PublicationDeliveryAdmin(ReadOnlyAdmin):
     list_display = (
         "id", "region", "sequence", "what", "state_badge", "attempts", "last_status", "short_error",
         "next_attempt_at", "delivered_at",
@@ -207,7 +194,6 @@ class PublicationDeliveryAdmin(admin.ModelAdmin):
     )
     actions = ("retry_now",)
     list_per_page = 100
-    show_full_result_count = False
     paginator = EstimatedCountPaginator
 
     @admin.display(description="内容")
@@ -233,12 +219,3 @@ class PublicationDeliveryAdmin(admin.ModelAdmin):
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("catalog.retry_publicationdelivery")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

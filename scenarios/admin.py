@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from catalog.admin_refusal import RefusalAwareAdminMixin
 from catalog.errors import GovernanceError
 from trust.models import Region, RegionCode
+from ysj_portal.admin_base import ReadOnlyTabularInline
 
 from . import services
 from .models import (
@@ -126,10 +127,8 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ConfirmationInline(admin.TabularInline):
+class ConfirmationInline(ReadOnlyTabularInline):
     model = ScenarioConfirmation
-    extra = 0
-    can_delete = False
     fields = ("revision", "region", "decision", "reason", "actor", "decided_at")
     readonly_fields = fields
     ordering = ("-revision", "region__division_code")
@@ -138,17 +137,9 @@ class ConfirmationInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("region", "actor")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyTabularInline):
     model = ScenarioEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "kind", "revision", "region", "actor", "reason")
     readonly_fields = fields
     ordering = ("-at", "-id")
@@ -156,12 +147,6 @@ class EventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("region", "actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ScenarioList)

@@ -2,33 +2,15 @@
 
 from django.contrib import admin
 
+from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+
 from .models import CertificateID, FileLink, Retrieval, RetrievedCertificate
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records are written by the services only; staff read them."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class RetrievedCertificateInline(admin.TabularInline):
+class RetrievedCertificateInline(ReadOnlyTabularInline):
     model = RetrievedCertificate
-    extra = 0
-    can_delete = False
     fields = ("region", "certificate_type", "certificate_type_code", "certificate_number", "obtained")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Retrieval)

@@ -11,10 +11,10 @@ import base64
 import binascii
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import signing
@@ -49,6 +49,7 @@ from .regions import (
 from .writes import save_together
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FILE_FORMATS = ("PDF", "OFD")
 FILE_OBTAINED = {"PDF": Obtained.FILE_PDF, "OFD": Obtained.FILE_OFD}
@@ -249,15 +250,20 @@ def fused_search(caller: Caller) -> SearchOutcome:
     return outcome
 
 
-def _search_items(answer: Answer) -> list[dict[str, str]] | None:
+def _read_answer(answer: Answer, parse: Callable[[dict[str, Any]], T], what: str) -> T | None:
+    """The parsed answer of a region, or None when it failed or answered garbage (logged either way)."""
     if not answer.ok:
-        logger.warning("region %s did not answer the search: %s %s", answer.region.code, answer.kind, answer.error)
+        logger.warning("region %s did not answer %s: %s %s", answer.region.code, what, answer.kind, answer.error)
         return None
     try:
-        return answers.search_items(answer.data or {})
+        return parse(answer.data or {})
     except answers.Garbage as exc:
-        logger.warning("region %s answered a malformed search result: %s", answer.region.code, exc)
+        logger.warning("region %s answered a malformed %s: %s", answer.region.code, what, exc)
         return None
+
+
+def _search_items(answer: Answer) -> list[dict[str, str]] | None:
+    return _read_answer(answer, answers.search_items, "search")
 
 
 def _summary(item: dict[str, str]) -> dict[str, str]:
@@ -432,14 +438,7 @@ def _info_params(caller: Caller, ref: str) -> dict[str, Any]:
 
 def _read_info(answer: Answer, caller: Caller) -> dict[str, Any] | None:
     """The table 6/7 entry of an info answer, or None if the region failed or answered garbage."""
-    if not answer.ok:
-        logger.warning("region %s did not answer info: %s %s", answer.region.code, answer.kind, answer.error)
-        return None
-    try:
-        return answers.info_item(answer.data or {})
-    except answers.Garbage as exc:
-        logger.warning("region %s answered malformed info: %s", answer.region.code, exc)
-        return None
+    return _read_answer(answer, answers.info_item, "info")
 
 
 def _public_info(item: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyAdminMixin
 from ysj_protocol.identifiers import is_valid_resident_id, is_valid_uscc
 
 from . import services
@@ -30,19 +31,6 @@ from .models import (
 )
 
 ISSUED_PAGE_TEMPLATE = "admin/trust/trustedapplication/secret_issued.html"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records are appended by the services, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Region)
@@ -153,7 +141,6 @@ class AccessTokenAdmin(ReadOnlyAdmin):
     search_fields = ("application__app_id", "prefix")
     list_select_related = ("application",)
     date_hierarchy = "issued_at"
-    show_full_result_count = False
     actions = ("revoke_selected",)
     fields = ("prefix", "application", "issued_at", "expires_at", "revoked_at", "revoked_reason", "client_ip")
 
@@ -167,7 +154,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         # Needed for the revoke action; the form itself stays read-only.
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
@@ -187,7 +174,6 @@ class HolderTokenAdmin(ReadOnlyAdmin):
     search_help_text = "可按应用标识、业务流水号、令牌前缀或完整的证件号码（按摘要匹配，不显示明文）查找"
     list_select_related = ("application",)
     date_hierarchy = "issued_at"
-    show_full_result_count = False
     actions = ("revoke_selected",)
     fields = ("prefix", "application", "transaction_id", "auth_type", "holder_name", "holder_code_type",
               "holder_code_masked", "phone_masked", "service_code_type", "service_code_region", "permission",
@@ -209,7 +195,7 @@ class HolderTokenAdmin(ReadOnlyAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
@@ -226,7 +212,6 @@ class AcceptedServiceCodeAdmin(ReadOnlyAdmin):
     list_filter = ("code_type", "region_code")
     list_select_related = ("application",)
     date_hierarchy = "accepted_at"
-    show_full_result_count = False
 
 
 @admin.register(RegistrationAttempt)
@@ -235,7 +220,6 @@ class RegistrationAttemptAdmin(ReadOnlyAdmin):
     list_filter = ("succeeded", "reason")
     search_fields = ("app_id", "client_ip")
     date_hierarchy = "created_at"
-    show_full_result_count = False
 
 
 @admin.register(EnvelopeCall)
@@ -244,4 +228,3 @@ class EnvelopeCallAdmin(ReadOnlyAdmin):
     list_filter = ("direction", "status_code", "endpoint")
     search_fields = ("account_id", "biz_num", "request_id")
     date_hierarchy = "created_at"
-    show_full_result_count = False
