@@ -9,10 +9,13 @@ class ScenariosConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from catalog.signals import catalog_entry_changed
+        from trust import registry
 
+        from .models import ScenarioList
         from .permissions import ensure_groups_after_migrate
         from .propagation import on_catalog_entry_changed
 
+        registry.watch(ScenarioList)  # its applications and published entries included
         catalog_entry_changed.connect(on_catalog_entry_changed, dispatch_uid="scenarios-follow-catalog")
         # After the auth app's own post_migrate handler has created the permissions.
         post_migrate.connect(ensure_groups_after_migrate, sender=self, dispatch_uid="scenarios-governance-groups")

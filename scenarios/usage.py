@@ -1,7 +1,8 @@
 """Usage checks of section 7.3 a-b and 9 c for every call made under a scenario list (``itemCode``).
 
-Two indexed queries whatever the size of the registry: the live list with the association of the
-calling application, then the catalog entries the four regions confirmed for it. Only the live
+Three indexed queries whatever the size of the registry (the live list, its associated applications,
+the catalog entries the four regions confirmed for it), cached per process under the registry's
+generation (``trust.registry``), so a call usually costs one small query. Only the live
 (published) copy of a list counts; a pending revision never widens what an application may use.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from catalog.models import CatalogEntry
+from trust import registry
 from trust.models import TrustedApplication
 from ysj_protocol import status
 from ysj_protocol.envelope import EnvelopeError
@@ -33,6 +34,32 @@ class UsageGrant:
         return type_name_or_code in self.allowed_type_codes or type_name_or_code in self.allowed_type_names
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioSnapshot:
+    """The live copy of a scenario list as the usage check needs it (cached: ``trust.registry``)."""
+
+    scenario_list: ScenarioList
+    application_ids: frozenset[int]
+    entries: tuple[CatalogEntry, ...]
+
+
+def load_scenario(item_code: str) -> ScenarioSnapshot | None:
+    """The published list ``item_code``, the applications associated with it and its confirmed entries."""
+    scenario = ScenarioList.objects.filter(code=item_code, status=ScenarioStatus.PUBLISHED).first()
+    if scenario is None:
+        return None
+    through = ScenarioList.applications.through
+    application_ids = frozenset(
+        through.objects.filter(scenariolist_id=scenario.pk).values_list("trustedapplication_id", flat=True)
+    )
+    entries = tuple(
+        CatalogEntry.objects.filter(published_scenario_lists=scenario)
+        .only("type_code", "type_name", "status", "share_start", "share_end")
+        .order_by("type_code")
+    )
+    return ScenarioSnapshot(scenario_list=scenario, application_ids=application_ids, entries=entries)
+
+
 def check_usage(
     application: TrustedApplication,
     item_code: str,
@@ -42,29 +69,20 @@ def check_usage(
 ) -> UsageGrant:
     """Whether ``application`` may use ``item_code`` (for ``certificate_types``, names or codes) at ``at``.
 
-    Raises ``EnvelopeError`` with a 3xxx status naming the first check that fails.
+    Raises ``EnvelopeError`` with a 3xxx status naming the first check that fails. The list is
+    read through the registry cache; its validity and the entries' sharing periods are judged
+    here, at ``at``, on every call.
     """
     at = at or timezone.now()
-    through = ScenarioList.applications.through
-    scenario = (
-        ScenarioList.objects.filter(code=item_code, status=ScenarioStatus.PUBLISHED)
-        .annotate(
-            associated=Exists(through.objects.filter(scenariolist_id=OuterRef("pk"), trustedapplication_id=application.pk))
-        )
-        .first()
-    )
-    if scenario is None:
+    snapshot = registry.cached(("scenario", item_code), lambda: load_scenario(item_code))
+    if snapshot is None:
         raise EnvelopeError(status.SCENARIO_NOT_FOUND, f"itemCode={item_code}")
-    if not scenario.is_valid_at(at):
+    if not snapshot.scenario_list.is_valid_at(at):
         raise EnvelopeError(status.SCENARIO_NOT_VALID, f"itemCode={item_code}")
-    if not scenario.associated:
+    if application.pk not in snapshot.application_ids:
         raise EnvelopeError(status.SCENARIO_NOT_ASSOCIATED, f"itemCode={item_code}")
 
-    entries = list(
-        CatalogEntry.objects.filter(published_scenario_lists=scenario)
-        .only("type_code", "type_name", "status", "share_start", "share_end")
-        .order_by("type_code")
-    )
+    entries = snapshot.entries
     shared = [entry for entry in entries if entry.is_shared_at(at)]
     requested = [value.strip() for value in (certificate_types or []) if value and value.strip()]
     for wanted in requested:
@@ -78,7 +96,7 @@ def check_usage(
     elif not shared:
         raise EnvelopeError(status.CATALOG_NOT_SHARED, f"用证清单 {item_code} 当前没有处于共享期的证照目录")
     return UsageGrant(
-        scenario_list=scenario,
+        scenario_list=snapshot.scenario_list,
         allowed_type_codes=[e.type_code for e in shared],
         allowed_type_names=[e.type_name for e in shared],
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 
+from trust import registry
 from trust.calls import record_call, record_calls
 from trust.keys import hub_private_key
 from trust.models import Region
@@ -101,7 +102,10 @@ def client_for(region: Region) -> EnvelopeClient:
 
 
 def active_regions() -> list[Region]:
-    return list(Region.objects.filter(is_active=True).order_by("division_code"))
+    """The active regions in division-code order (cached: trust.registry; do not modify them)."""
+    return registry.cached(
+        ("regions", "active"), lambda: list(Region.objects.filter(is_active=True).order_by("division_code"))
+    )
 
 
 def audit_of(params: dict[str, Any], application: Any) -> dict[str, str]:

@@ -19,6 +19,16 @@ def _hub_key() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_registry_cache():
+    """Each test starts with an empty registry cache: rolled-back rows must not outlive their test."""
+    from trust import registry
+
+    registry.clear()
+    yield
+    registry.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_inline_unless_real_worker(request):
     """With a broker configured, only tests marked ``celery_worker`` send tasks to it.
 

@@ -29,6 +29,19 @@ class RegisteredPublicKeyMixin:
         return sm2.PublicKey.from_hex(self.public_key)
 
 
+class RegistryGeneration(models.Model):
+    """One row counting changes to the governance registry, so every worker's cache sees them (trust.registry)."""
+
+    value = models.BigIntegerField("变更计数", default=0)
+
+    class Meta:
+        verbose_name = "注册信息变更计数"
+        verbose_name_plural = "注册信息变更计数"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 class RegionCode(models.TextChoices):
     SH = "SH", "上海市"
     JS = "JS", "江苏省"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ysj_protocol.crypto import sm2
 
+from . import registry
 from .models import Region, TrustedApplication
 
 REGION = "region"
@@ -24,7 +25,11 @@ class Party:
 
 
 def resolve_account(account_id: str) -> Party | None:
-    """The region or application system registered under ``account_id``, if any."""
+    """The region or application system registered under ``account_id``, if any (cached: trust.registry)."""
+    return registry.cached(("party", account_id), lambda: _load_account(account_id))
+
+
+def _load_account(account_id: str) -> Party | None:
     application = TrustedApplication.objects.select_related("region").filter(app_id=account_id).first()
     if application is not None:
         return Party(

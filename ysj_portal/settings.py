@@ -150,6 +150,8 @@ YSJ_PUBLIC_BASE_URL = env_str("YSJ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 YSJ_CERTIFICATE_ID_TTL = env_int("YSJ_CERTIFICATE_ID_TTL", 600)
 YSJ_FILE_URL_TTL = env_int("YSJ_FILE_URL_TTL", 300)
 YSJ_FANOUT_THREADS = env_int("YSJ_FANOUT_THREADS", 32)
+# Longest age of a cached registry read (callers, regions, scenario lists; trust.registry); 0: no cache.
+YSJ_REGISTRY_CACHE_SECONDS = env_int("YSJ_REGISTRY_CACHE_SECONDS", 60)
 YSJ_HOLDER_KEY_SECRET = env_str("YSJ_HOLDER_KEY_SECRET")
 
 # Trust service (trust/): token lifetimes, the data key protecting identity numbers, rate limits.

@@ -92,7 +92,9 @@ def test_replayed_code_is_refused(http, app):
 
 
 def test_code_of_an_inactive_region_is_refused(http, app):
-    Region.objects.filter(code="JS").update(is_active=False)
+    region = Region.objects.get(code="JS")
+    region.is_active = False
+    region.save(update_fields=["is_active"])
     answer = verify(http, app, service_code("sufuma", "JS"))
     assert answer.status == "4011" and "JS" in answer.message
 
