@@ -28,6 +28,7 @@ from ysj_protocol.certfile import VerificationResult, verify_file
 from ysj_protocol.crypto import sm2
 from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError
+from ysj_protocol.records import CallRecord
 
 from . import answers
 from .certificate_ids import Found, build_certificate_ids, resolve_certificate_id
@@ -270,7 +271,20 @@ def _summary(item: dict[str, str]) -> dict[str, str]:
     return {name: item[name] for name in answers.SEARCH_FIELDS if name != "certificateRef"}
 
 
-def search(caller: Caller) -> dict[str, Any]:
+@dataclass(slots=True)
+class Answered:
+    """A handler's business output and the write that must commit before any of it leaves.
+
+    ``save`` takes the record of the served call (``ctx.record_with``), so the call's own record,
+    its regions' call records and what it handed out go in together: one transaction, one round
+    trip on PostgreSQL.
+    """
+
+    data: dict[str, Any]
+    save: Callable[[CallRecord], None]
+
+
+def search(caller: Caller) -> Answered:
     """12.1.5: every valid certificate found, each with a fresh ``certificateID``."""
     outcome = fused_search(caller)
     values, id_rows = build_certificate_ids(
@@ -285,11 +299,12 @@ def search(caller: Caller) -> dict[str, Any]:
         [_obtain(hit.region, hit.item, Obtained.SUMMARY) for hit in outcome.hits],
         unavailable=outcome.unavailable,
     )
-    # The IDs, the retrieval record and the regions' call records: all or nothing, one round trip
-    # on PostgreSQL (sharing.writes).
-    save_together(
-        retrieval, items, "retrieval", id_rows, [call_row(r) for r in take_call_records(outcome.answers)]
-    )
+    region_calls = [call_row(r) for r in take_call_records(outcome.answers)]
+
+    def save(served: CallRecord) -> None:
+        # The IDs, the retrieval record, the regions' call records and the record of this call:
+        # all or nothing, one round trip on PostgreSQL (sharing.writes).
+        save_together(retrieval, items, "retrieval", id_rows, [*region_calls, call_row(served)])
     data_list = [
         {
             "certificateID": value,
@@ -300,7 +315,10 @@ def search(caller: Caller) -> dict[str, Any]:
         }
         for value, hit in zip(values, outcome.hits, strict=True)
     ]
-    return {"total": len(data_list), "dataList": data_list, "unavailableRegions": outcome.unavailable}
+    return Answered(
+        data={"total": len(data_list), "dataList": data_list, "unavailableRegions": outcome.unavailable},
+        save=save,
+    )
 
 
 def _obtain(region: Region, item: dict[str, Any], obtained: str) -> Obtain:

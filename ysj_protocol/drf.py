@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -89,6 +90,10 @@ class CallContext:
     base64_wrapped: bool = False
     # Filled by the access checks: the access token, holder token, scenario list...
     grants: dict[str, Any] = field(default_factory=dict)
+    #: Set by a handler whose own records must be written with the record of this call, in one
+    #: transaction: called with that record once the answer is sealed, before it leaves. If it
+    #: raises, nothing of the answer leaves: the caller gets an internal error (9999) instead.
+    record_with: Callable[[CallRecord], None] | None = None
 
     @property
     def account_id(self) -> str:
@@ -119,29 +124,40 @@ class EnvelopeAPIView(APIView):
         self._request_id = (request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
         self._request_bytes = b""
         self._request_digest: Future[str] | None = None
+        self._recorded = False
         response = super().dispatch(request, *args, **kwargs)
         response[REQUEST_ID_HEADER] = self._request_id
-        self._record(request, response)
+        if not self._recorded:
+            self.record(self._call_record(request, response))
         return response
 
-    def _record(self, request: HttpRequest, response: HttpResponse) -> None:
+    def _call_record(self, request: HttpRequest, response: HttpResponse) -> CallRecord:
         status_code = getattr(response, "envelope_status", "")
-        self.record(
-            CallRecord(
-                direction=SERVED,
-                account_id=self._party.account_id if self._party else self._claimed_account,
-                endpoint=request.path,
-                http_status=response.status_code,
-                status_code=status_code,
-                latency_ms=(time.perf_counter() - self._started) * 1000,
-                request_digest=self._request_digest.result()
-                if self._request_digest
-                else digest(self._request_bytes),
-                response_digest=digest(response.content) if not response.streaming else "",
-                biz_num=self._biz_num,
-                request_id=self._request_id,
-            )
+        return CallRecord(
+            direction=SERVED,
+            account_id=self._party.account_id if self._party else self._claimed_account,
+            endpoint=request.path,
+            http_status=response.status_code,
+            status_code=status_code,
+            latency_ms=(time.perf_counter() - self._started) * 1000,
+            request_digest=self._request_digest.result()
+            if self._request_digest
+            else digest(self._request_bytes),
+            response_digest=digest(response.content) if not response.streaming else "",
+            biz_num=self._biz_num,
+            request_id=self._request_id,
         )
+
+    def _record_with(
+        self, writer: Callable[[CallRecord], None], request: HttpRequest, response: HttpResponse
+    ) -> HttpResponse:
+        try:
+            writer(self._call_record(request, response))
+        except Exception:
+            logger.exception("could not write the records of %s (request %s)", type(self).__name__, self._request_id)
+            return self.answer(st.INTERNAL_ERROR, None)
+        self._recorded = True
+        return response
 
     # ------------------------------------------------------------------ the call
     def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -170,7 +186,10 @@ class EnvelopeAPIView(APIView):
         )
         self.authorize(ctx)
         result = self.handle(ctx)
-        return self.answer(st.OK, result)
+        response = self.answer(st.OK, result)
+        if ctx.record_with is not None:
+            response = self._record_with(ctx.record_with, request, response)
+        return response
 
     def _read_body(self, request: Request) -> Any:
         content_type = request.content_type or ""

@@ -37,7 +37,9 @@ class CertificateSearchView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return services.search(services.caller_from(ctx, needs_holder=True))
+        answered = services.search(services.caller_from(ctx, needs_holder=True))
+        ctx.record_with = answered.save
+        return answered.data
 
 
 @extend_schema_view(

@@ -1,6 +1,7 @@
 """12.1.5 fused search over real HTTP against the four live regional nodes."""
 
 import pytest
+from django.db import DatabaseError
 
 from regional_node.demo import DEMO_PERSON
 from sharing.models import CertificateID, Retrieval, RetrievalKind
@@ -48,6 +49,32 @@ def test_all_regions_answer_once_with_every_valid_certificate(app):
     assert retrieval.scenario_code == "SC-ALL" and retrieval.biz_num == "BIZ-2024-0001"
     assert retrieval.items.count() == 4
     assert DEMO_PERSON.code not in retrieval.holder_key
+
+
+def test_the_answer_and_every_record_of_the_search_commit_together(app):
+    response = app.search()
+    assert response.ok, response.message
+    retrieval = Retrieval.objects.get()
+    served = EnvelopeCall.objects.get(direction="in", endpoint=SEARCH)
+    assert (served.status_code, served.http_status, served.biz_num) == ("0", 200, "BIZ-2024-0001")
+    assert served.request_id == retrieval.request_id
+    assert EnvelopeCall.objects.filter(direction="out", request_id=served.request_id).count() == 4
+    assert len(served.response_digest) == 64
+
+
+def test_nothing_leaves_when_the_records_cannot_be_written(app, monkeypatch):
+    # A database refusing this one write cannot be caused on demand without breaking the test's own
+    # connection, so the write is made to fail (the one mock of this module).
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file")
+
+    monkeypatch.setattr("sharing.services.save_together", refuse)
+    response = app.search()
+    assert response.status == "9999"
+    assert "dataList" not in (response.data or {})
+    assert CertificateID.objects.count() == 0 and Retrieval.objects.count() == 0
+    served = EnvelopeCall.objects.get(direction="in", endpoint=SEARCH)
+    assert (served.status_code, served.http_status) == ("9999", 500)
 
 
 def test_one_region_down_does_not_fail_the_search(app, regional_nodes):
