@@ -76,6 +76,8 @@ def test_large_plaintext(sm3_engine: str) -> None:
 
 
 def test_k_comes_from_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The on-the-spot path; pooled values are covered in test_sm2_precompute."""
+    monkeypatch.setattr(sm2, "_precompute", False)
     calls: list[int] = []
 
     def fake_randbelow(bound: int) -> int:

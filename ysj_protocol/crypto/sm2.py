@@ -26,15 +26,32 @@ servers, reached only over the government network, with no untrusted code on tho
 an attacker can only time requests remotely through that network. It is not acceptable on
 hosts shared with untrusted tenants or where an attacker can time many private-key operations
 from close by; there, use a constant-time implementation (an HSM, or OpenSSL/GmSSL's SM2).
+
+Precomputed ephemeral values: the costly part of an encryption (C1 = k*G and k*P_B, about
+1 ms of Python holding the GIL) does not depend on the message, only on k and the recipient's
+key. For keys encrypted to repeatedly (from the second use on, the same policy as the per-key
+comb tables) a daemon thread keeps a few ready values per key: C1 and x2||y2, never k itself.
+:func:`encrypt` takes one when there is one (each is removed under a lock and used once) and
+computes on the spot otherwise, so a call with a warm pool is only KDF, XOR and SM3; the
+ciphertext is standard SM2 either way. A pool is refilled up to ``_POOL_HIGH`` values when it
+drops below ``_POOL_LOW``, in the background, pausing between products so that request threads
+get the GIL. A forked child drops every inherited value (``os.register_at_fork``; two processes
+must never use the same k). ``YSJ_SM2_PRECOMPUTE=0`` (read at import) or
+:func:`set_precompute` turns this off; it is on by default. A ready value is as secret as k
+(x2||y2 decrypts its ciphertext), so it lives only in this process's memory.
 """
 
 from __future__ import annotations
 
+import atexit
 import binascii
 import hmac
+import logging
+import os
 import secrets
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 
 from fastecdsa import curvemath
 
@@ -52,6 +69,9 @@ __all__ = [
     "encode_der_signature",
     "encrypt",
     "encrypt_hex",
+    "precompute_enabled",
+    "ready_count",
+    "set_precompute",
     "sign",
     "verify",
     "za",
@@ -474,6 +494,17 @@ def _c3(x2: bytes, message: bytes, y2: bytes) -> bytes:
     return h.digest()
 
 
+def _assemble(c1: bytes, z: bytes, plaintext: bytes, order: str, c1_prefix: bool) -> bytes | None:
+    """The ciphertext from C1 (x1||y1) and z = x2||y2; None when KDF(z) is all zero."""
+    c2, nonzero = _sm3._kdf_xor(z, plaintext)
+    if plaintext and not nonzero:
+        return None
+    c3 = _c3(z[:_COORD], plaintext, z[_COORD:])
+    if c1_prefix:
+        c1 = b"\x04" + c1
+    return c1 + c3 + c2 if order == "C1C3C2" else c1 + c2 + c3
+
+
 def _encrypt_with_k(
     public_key: PublicKey,
     plaintext: bytes,
@@ -492,13 +523,9 @@ def _encrypt_with_k(
         raise CryptoError("k must satisfy 1 <= k < n")
     x1, y1 = _mul_base(k)
     x2, y2 = _mul_key(k, (public_key.x, public_key.y))
-    x2b, y2b = _int_bytes(x2), _int_bytes(y2)
-    c2, nonzero = _sm3._kdf_xor(x2b + y2b, plaintext)
-    if plaintext and not nonzero:
-        return None
-    c3 = _c3(x2b, plaintext, y2b)
-    c1 = (b"\x04" if c1_prefix else b"") + _int_bytes(x1) + _int_bytes(y1)
-    return c1 + c3 + c2 if order == "C1C3C2" else c1 + c2 + c3
+    return _assemble(
+        _int_bytes(x1) + _int_bytes(y1), _int_bytes(x2) + _int_bytes(y2), plaintext, order, c1_prefix
+    )
 
 
 def encrypt(
@@ -506,14 +533,251 @@ def encrypt(
 ) -> bytes:
     """Encrypt for ``public_key``; C1 is 04||x||y (or x||y with ``c1_prefix=False``).
 
-    An empty plaintext is allowed (the ciphertext is then C1 || C3).
+    An empty plaintext is allowed (the ciphertext is then C1 || C3). Uses a precomputed
+    ephemeral value for the key when one is ready (see the module docstring).
     """
     plaintext = _as_bytes(plaintext, "plaintext")
+    public_key = _check_public_key(public_key)
+    order = _check_order(order)
+    point = (public_key.x, public_key.y)
     while True:
-        k = secrets.randbelow(N - 1) + 1
-        ciphertext = _encrypt_with_k(public_key, plaintext, k, order=order, c1_prefix=c1_prefix)
+        ready = _take_ready(point)
+        if ready is not None:
+            ciphertext = _assemble(ready[0], ready[1], plaintext, order, c1_prefix)
+        else:
+            k = secrets.randbelow(N - 1) + 1
+            ciphertext = _encrypt_with_k(public_key, plaintext, k, order=order, c1_prefix=c1_prefix)
+        # None: KDF output all zero for this message; that value is dropped, another is taken.
         if ciphertext is not None:
             return ciphertext
+
+
+# --- Precomputed ephemeral values ---------------------------------------------------------------
+# Pools are keyed by the public-key point, most recently used last; each holds (C1, x2||y2)
+# pairs, 64 bytes each. _filling holds the keys the refill thread is bringing back up to
+# _POOL_HIGH. _pool_generation changes whenever values are dropped (off switch, fork), so
+# that a value computed before the drop is never added after it.
+_POOL_HIGH = 8
+_POOL_LOW = 4
+_POOL_KEYS = _KEY_COMB_CACHE_SIZE
+_REFILL_DELAY = 0.002  # after a wake-up: let the burst of encryptions that caused it finish
+_REFILL_PAUSE = 0.0002  # after each product: a real sleep, so that a waiting thread takes the GIL
+_REFILL_ERROR_PAUSE = 1.0
+_OFF_VALUES = {"0", "false", "no", "off"}
+
+_log = logging.getLogger(__name__)
+# k for pooled values comes from the OS CSPRNG like secrets.randbelow; a separate instance, so
+# that a test faking secrets.randbelow in the foreground can never seed the pools.
+_pool_random = secrets.SystemRandom()
+_precompute = os.environ.get("YSJ_SM2_PRECOMPUTE", "1").strip().lower() not in _OFF_VALUES
+_pool_lock = threading.Lock()
+_pools: OrderedDict[Point, deque[tuple[bytes, bytes]]] = OrderedDict()
+_filling: set[Point] = set()
+_pool_generation = 0
+_pool_pid = os.getpid()
+_refill_wake = threading.Event()
+_refill_thread: threading.Thread | None = None
+_stopping = False
+
+
+def precompute_enabled() -> bool:
+    """Whether :func:`encrypt` uses precomputed ephemeral values (``YSJ_SM2_PRECOMPUTE``)."""
+    return _precompute
+
+
+def set_precompute(enabled: bool) -> None:
+    """Turn precomputation on or off; turning it off drops every ready value at once."""
+    global _precompute
+    _precompute = bool(enabled)
+    if not _precompute:
+        _drop_ready()
+
+
+def ready_count(public_key: PublicKey | None = None) -> int:
+    """Ready values for ``public_key``, or for all keys: for diagnostics and tests."""
+    with _pool_lock:
+        if _pool_pid != os.getpid():
+            return 0
+        if public_key is None:
+            return sum(len(pool) for pool in _pools.values())
+        pool = _pools.get((public_key.x, public_key.y))
+        return 0 if pool is None else len(pool)
+
+
+def _drop_ready() -> None:
+    """Forget every ready value and every pool (values being computed are discarded too)."""
+    global _pool_generation
+    with _pool_lock:
+        _pools.clear()
+        _filling.clear()
+        _pool_generation += 1
+
+
+def _take_ready(point: Point) -> tuple[bytes, bytes] | None:
+    """Remove and return a ready value for ``point``, or None: the caller computes on the spot.
+
+    A key gets a pool from its second use on (it is then in the comb cache's records).
+    """
+    if not _precompute:
+        return None
+    refill = False
+    with _pool_lock:
+        if _pool_pid != os.getpid():
+            # A fork that skipped the at-fork hooks: nothing inherited may be used.
+            _reset_after_fork()
+            return None
+        pool = _pools.get(point)
+        if pool is None:
+            if point not in _keys_seen and point not in _key_combs:
+                return None  # first use; the on-the-spot path records the key
+            pool = _pools[point] = deque()
+            while len(_pools) > _POOL_KEYS:
+                evicted, _ = _pools.popitem(last=False)
+                _filling.discard(evicted)
+        else:
+            _pools.move_to_end(point)
+        ready = pool.popleft() if pool else None
+        if len(pool) < _POOL_LOW and point not in _filling:
+            _filling.add(point)
+            refill = True
+    if refill:
+        _wake_refill()
+    return ready
+
+
+def _make_ready(point: Point, k: int, pause: float = 0.0) -> tuple[bytes, bytes]:
+    """(x1||y1, x2||y2) for k; k itself is not kept. ``pause`` seconds of sleep between products.
+
+    The key's comb is used when there is one, without counting as a use in its LRU order.
+    Both points are checked here, off the critical path, so that a fault in the tables can
+    never turn into an undecryptable ciphertext.
+    """
+    x1, y1 = _mul_base(k)
+    if pause:
+        time.sleep(pause)
+    comb = _key_combs.get(point)
+    x2, y2 = comb.mul(k) if comb is not None else _mul(k, point)
+    if not (_on_curve(x1, y1) and _on_curve(x2, y2)):
+        raise CryptoError("precomputed SM2 value is not on the curve")
+    return _int_bytes(x1) + _int_bytes(y1), _int_bytes(x2) + _int_bytes(y2)
+
+
+def _put_ready(point: Point, ready: tuple[bytes, bytes], generation: int) -> bool:
+    """Add a value computed under ``generation``; False when it was dropped instead."""
+    with _pool_lock:
+        if generation != _pool_generation or not _precompute:
+            return False
+        pool = _pools.get(point)
+        if pool is None or len(pool) >= _POOL_HIGH:
+            return False
+        pool.append(ready)
+        return True
+
+
+def _fill_pool(public_key: PublicKey, count: int = _POOL_HIGH) -> int:
+    """Add up to ``count`` values for a key now, in this thread: for benchmarks and tests.
+
+    The pool is created if needed; returns how many values were added (none when off).
+    """
+    point = (public_key.x, public_key.y)
+    with _pool_lock:
+        if not _precompute:
+            return 0
+        if point not in _pools:
+            _pools[point] = deque()
+        generation = _pool_generation
+    added = 0
+    for _ in range(count):
+        if not _put_ready(point, _make_ready(point, _pool_random.randrange(1, N)), generation):
+            break
+        added += 1
+    return added
+
+
+def _next_refill() -> tuple[Point, int] | None:
+    """The emptiest pool still below its high-water mark, with the current generation."""
+    with _pool_lock:
+        if not _precompute or _stopping or _pool_pid != os.getpid():
+            return None
+        best: Point | None = None
+        best_len = _POOL_HIGH
+        for point in list(_filling):
+            pool = _pools.get(point)
+            if pool is None or len(pool) >= _POOL_HIGH:
+                _filling.discard(point)
+            elif len(pool) < best_len:
+                best, best_len = point, len(pool)
+        return None if best is None else (best, _pool_generation)
+
+
+def _refill_loop() -> None:
+    """The daemon thread: wait for a wake-up, then top up the pools one value at a time."""
+    while not _stopping:
+        _refill_wake.wait()
+        _refill_wake.clear()
+        try:
+            time.sleep(_REFILL_DELAY)
+            while (job := _next_refill()) is not None:
+                point, generation = job
+                try:
+                    ready = _make_ready(point, _pool_random.randrange(1, N), _REFILL_PAUSE)
+                except Exception:
+                    _log.exception("SM2 precomputation failed; this key's pool is left as it is")
+                    with _pool_lock:
+                        _filling.discard(point)
+                    time.sleep(_REFILL_ERROR_PAUSE)
+                    continue
+                _put_ready(point, ready, generation)
+                time.sleep(_REFILL_PAUSE)
+        except Exception:  # pragma: no cover - the loop itself must never die
+            _log.exception("SM2 precomputation loop failed; continuing")
+            time.sleep(_REFILL_ERROR_PAUSE)
+
+
+def _wake_refill() -> None:
+    """Wake the refill thread, starting it on first need (daemon: never delays exit)."""
+    global _refill_thread
+    thread = _refill_thread
+    if thread is None or not thread.is_alive():
+        with _pool_lock:
+            thread = _refill_thread
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(target=_refill_loop, name="sm2-precompute", daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError:  # interpreter shutting down: encrypt on the spot
+                    return
+                _refill_thread = thread
+    _refill_wake.set()
+
+
+def _reset_after_fork() -> None:
+    """In a forked child: drop every inherited value and every lock a parent thread may hold.
+
+    The parent's refill thread does not exist in the child; a new one starts on first need.
+    """
+    global _pool_lock, _pools, _filling, _pool_generation, _pool_pid
+    global _refill_wake, _refill_thread, _cache_lock
+    _pool_lock = threading.Lock()
+    _pools = OrderedDict()
+    _filling = set()
+    _pool_generation += 1
+    _pool_pid = os.getpid()
+    _refill_wake = threading.Event()
+    _refill_thread = None
+    # Not pool state, but a parent thread could hold it at fork time and the child would block.
+    _cache_lock = threading.Lock()
+
+
+def _stop_refill() -> None:
+    """At exit: the refill thread stops at its next check (it is a daemon; nothing waits for it)."""
+    global _stopping
+    _stopping = True
+    _refill_wake.set()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+atexit.register(_stop_refill)
 
 
 _UPPER_HEX = str.maketrans("abcdef", "ABCDEF")
