@@ -101,12 +101,14 @@ TEMPLATES = [
 ]
 
 NODE_DATABASE_URL = env_str("NODE_DATABASE_URL", f"sqlite:///{NODE_DATA_DIR / 'node.sqlite3'}")
+# Seconds a request thread keeps its database connection (0: a new one per request). SQLite too:
+# opening a connection (PRAGMAs) and closing it (with WAL, the last close checkpoints) cost more
+# than a search's queries. Threads that end (forwarding) close theirs; see forwarding.py.
 DATABASES = {
     "default": dj_database_url.parse(NODE_DATABASE_URL, conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60))
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Request threads and the forwarder write concurrently: wait for the lock instead of failing.
     # WAL lets reads proceed during a write and makes each small write (call log, disclosures)
     # cheap; NORMAL synchronisation stays durable across a process crash.

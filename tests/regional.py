@@ -84,6 +84,8 @@ class RegionalNode:
     process: subprocess.Popen | None = field(default=None, repr=False)
     #: Settings of this node only (e.g. ``{"NODE_TICKET_SECONDS": "1"}``).
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: gunicorn worker processes (more than one for what must hold across the node's processes).
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -134,7 +136,7 @@ class RegionalNode:
                 "--seed",
                 "--no-migrate",
                 "--workers",
-                "1",
+                str(self.workers),
                 "--threads",
                 "32",
             ],
@@ -293,11 +295,13 @@ def node_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
-def make_node(code: str, template: Path, data_dir: Path, **extra_env: str) -> RegionalNode:
+def make_node(
+    code: str, template: Path, data_dir: Path, *, workers: int = 1, **extra_env: str
+) -> RegionalNode:
     """A node (not yet started) with a fresh copy of the template database in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, data_dir / "node.sqlite3")
-    return RegionalNode(code=code, port=free_port(), data_dir=data_dir, extra_env=extra_env)
+    return RegionalNode(code=code, port=free_port(), data_dir=data_dir, extra_env=extra_env, workers=workers)
 
 
 @pytest.fixture(scope="session")

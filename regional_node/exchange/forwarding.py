@@ -16,7 +16,7 @@ import time
 
 import httpx
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -133,7 +133,9 @@ def _deliver_publication(publication_id: int) -> None:
     except Exception:
         logger.exception("immediate forwarding of publication %s failed; the sweeper retries", publication_id)
     finally:
-        close_old_connections()
+        # This thread ends here: close its connection now rather than leave it to the garbage
+        # collector (connections persist for NODE_DB_CONN_MAX_AGE, close_old_connections keeps them).
+        connections.close_all()
 
 
 def deliver_soon(publication_id: int) -> None:
@@ -165,6 +167,7 @@ class Sweeper(threading.Thread):
                 logger.exception("forwarding sweep failed")
             finally:
                 close_old_connections()
+        connections.close_all()
 
     def stop(self) -> None:
         self.stopped.set()

@@ -13,6 +13,7 @@ from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
 from ..keys import hub_public_key
+from . import published
 from .models import Forwarding, Publication, PublicationAction, PublishedEntry, Subscriber
 from .signing import verify_publication
 
@@ -43,7 +44,7 @@ def receive(message: dict[str, Any], *, raw: dict[str, Any] | None = None) -> Re
     """
     known = Publication.objects.filter(publication_id=message["publicationId"]).first()
     if known is not None:
-        return Receipt(known, duplicate=True, applied=known.applied)
+        return _duplicate(known)
     if not verify_publication(raw if raw is not None else message, message["signature"], hub_public_key()):
         raise EnvelopeError(st.INVALID_PARAMETERS, "signature 验证失败：发布不是由融合共享服务系统签发的")
     _check_payload(message)
@@ -54,8 +55,17 @@ def receive(message: dict[str, Any], *, raw: dict[str, Any] | None = None) -> Re
         # Two deliveries of the same publication raced; the other one stored it.
         known = Publication.objects.filter(publication_id=message["publicationId"]).first()
         if known is not None:
-            return Receipt(known, duplicate=True, applied=known.applied)
+            return _duplicate(known)
         raise EnvelopeError(st.INVALID_PARAMETERS, "sequence 已被另一条发布使用") from exc
+
+
+def _duplicate(known: Publication) -> Receipt:
+    """A publication already stored. When it was applied, the cache marker is moved again: the
+    hub repeats a publication whose answer it did not get, and the process that stored it may
+    have stopped between its commit and moving the marker (published.py)."""
+    if known.applied:
+        published.changed()
+    return Receipt(known, duplicate=True, applied=known.applied)
 
 
 def _store_and_apply(message: dict[str, Any]) -> Receipt:
@@ -63,7 +73,7 @@ def _store_and_apply(message: dict[str, Any]) -> Receipt:
     # stored it since the first look.
     known = Publication.objects.filter(publication_id=message["publicationId"]).first()
     if known is not None:
-        return Receipt(known, duplicate=True, applied=known.applied)
+        return _duplicate(known)
     if Publication.objects.filter(sequence=message["sequence"]).exists():
         raise EnvelopeError(st.INVALID_PARAMETERS, "sequence 已被另一条发布使用")
     entry = (

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
-from .models import PublicationKind, PublishedEntry
+from . import published
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -34,20 +34,22 @@ def _wall_time(value: str) -> dt.datetime | None:
 
 
 def scenario_types(item_code: str, *, now: dt.datetime | None = None) -> set[str]:
-    """The type codes of the scenario list ``item_code`` in force, or a refusal saying why not."""
-    entry = PublishedEntry.objects.filter(
-        kind=PublicationKind.SCENARIO, code=item_code, withdrawn=False
-    ).first()
-    if entry is None:
+    """The type codes of the scenario list ``item_code`` in force, or a refusal saying why not.
+
+    The list comes from the per-process cache of the published configuration (published.py); the
+    validity window is checked on every call.
+    """
+    payload = published.scenario(item_code)
+    if payload is None:
         raise EnvelopeError(st.SCENARIO_NOT_FOUND, f"本地区未收到用证清单 {item_code} 的发布")
     now = now or timezone.now()
     start, end = (
-        _wall_time(entry.payload.get("validStart", "")),
-        _wall_time(entry.payload.get("validEnd", "")),
+        _wall_time(payload.get("validStart", "")),
+        _wall_time(payload.get("validEnd", "")),
     )
     if (start is not None and now < start) or (end is not None and now > end):
         raise EnvelopeError(st.SCENARIO_NOT_VALID)
-    data_list = entry.payload.get("dataList") or []
+    data_list = payload.get("dataList") or []
     return {str(item.get("certificateTypeCode")) for item in data_list if isinstance(item, dict)}
 
 
