@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from catalog.models import PublicationDelivery
 from scenarios.models import ScenarioList, ScenarioStatus
@@ -32,6 +33,10 @@ def browser(monkeypatch):
             yield instance
         finally:
             instance.close()
+            # While Playwright's loop runs in this thread, asgiref keeps the test's database
+            # connections apart from the thread's own: close them here, or PostgreSQL refuses to
+            # drop the test database at the end of the run ("being accessed by other users").
+            connections.close_all()
 
 
 def act_for_region(browser, base_url: str, username: str, list_code: str, decision: str = "confirmed") -> str:
