@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trust.calls import call_row
-from trust.models import Region, TrustedApplication
+from trust.models import EnvelopeCall, Region, TrustedApplication
 from ysj_protocol import status as st
 from ysj_protocol.certfile import VerificationResult, verify_file
 from ysj_protocol.crypto import sm2
@@ -45,7 +45,6 @@ from .regions import (
     call_one,
     fan_out,
     take_call_records,
-    write_call_records,
 )
 from .writes import save_together
 
@@ -284,6 +283,17 @@ class Answered:
     save: Callable[[CallRecord], None]
 
 
+def answered_with(data: dict[str, Any], write: Callable[[], None]) -> Answered:
+    """``data`` with a save that runs ``write`` and inserts the served call's record, in one transaction."""
+
+    def save(served: CallRecord) -> None:
+        with transaction.atomic():
+            write()
+            call_row(served).save(force_insert=True)
+
+    return Answered(data=data, save=save)
+
+
 def search(caller: Caller) -> Answered:
     """12.1.5: every valid certificate found, each with a fresh ``certificateID``."""
     outcome = fused_search(caller)
@@ -365,8 +375,11 @@ def _file_entries(
     targets: Sequence[tuple[Region, str, dict[str, Any]]],
     rows: Sequence[RetrievedCertificate],
     formats: Sequence[str],
-) -> list[dict[str, Any]]:
-    """One signed download address per (certificate, format); ``rows`` follow the same order."""
+) -> tuple[list[FileLink], list[dict[str, Any]]]:
+    """One signed download address per (certificate, format), and its unsaved link row.
+
+    ``rows`` (unsaved) follow the same order; each link points at its row.
+    """
     now = timezone.now()
     expires_at = now + link_lifetime()
     signer = signing.TimestampSigner(salt=DOWNLOAD_SALT)
@@ -400,8 +413,7 @@ def _file_entries(
                     "fileUrl": f"{base}/api/v1/files/{signer.sign(token)}",
                 }
             )
-    FileLink.objects.bulk_create(links)
-    return entries
+    return links, entries
 
 
 def _file_answer(
@@ -412,20 +424,30 @@ def _file_answer(
     holder_key: str,
     unavailable: Sequence[str] = (),
     answers_to_record: Sequence[Answer] = (),
-) -> dict[str, Any]:
+) -> Answered:
     formats = _formats(caller)
     items = [_obtain(region, summary, FILE_OBTAINED[fmt]) for region, _, summary in targets for fmt in formats]
-    with transaction.atomic():
-        write_call_records(answers_to_record)
-        _, rows = record_retrieval(caller, kind, items, holder_key=holder_key, unavailable=unavailable)
-        entries = _file_entries(caller, targets, rows, formats)
+    retrieval, rows = build_retrieval(caller, kind, items, holder_key=holder_key, unavailable=unavailable)
+    links, entries = _file_entries(caller, targets, rows, formats)
+    region_calls = [call_row(r) for r in take_call_records(answers_to_record)]
+
+    def write() -> None:
+        # The addresses handed out exist only if their links, the retrieval record and the call
+        # records are all written. The links point at the items, whose keys the insert sets.
+        retrieval.save(force_insert=True)
+        for row in rows:
+            row.retrieval = retrieval
+        RetrievedCertificate.objects.bulk_create(rows)
+        FileLink.objects.bulk_create(links)
+        EnvelopeCall.objects.bulk_create(region_calls)
+
     result: dict[str, Any] = {"total": len(entries), "dataList": entries}
     if kind == RetrievalKind.FILE_BY_HOLDER:
         result["unavailableRegions"] = list(unavailable)
-    return result
+    return answered_with(result, write)
 
 
-def file_by_id(caller: Caller) -> dict[str, Any]:
+def file_by_id(caller: Caller) -> Answered:
     """12.1.6: download addresses for the certificate behind ``certificateID``."""
     row = resolve_for(caller)
     return _file_answer(
@@ -433,7 +455,7 @@ def file_by_id(caller: Caller) -> dict[str, Any]:
     )
 
 
-def file_by_holder(caller: Caller) -> dict[str, Any]:
+def file_by_holder(caller: Caller) -> Answered:
     """12.1.7: download addresses for every certificate of the holder the scenario list allows."""
     outcome = fused_search(caller)
     targets = [(hit.region, hit.item["certificateRef"], _summary(hit.item)) for hit in outcome.hits]
@@ -464,7 +486,7 @@ def _public_info(item: dict[str, Any]) -> dict[str, Any]:
     return {name: item[name] for name in (*answers.INFO_FIELDS, "surface")}
 
 
-def info_by_id(caller: Caller) -> dict[str, Any]:
+def info_by_id(caller: Caller) -> Answered:
     """12.1.8: the certificate's fields and surface data, from its region now."""
     row = resolve_for(caller)
     answer = call_one(row.region, INFO_PATH, _info_params(caller, row.certificate_ref), request_id=caller.request_id)
@@ -476,11 +498,15 @@ def info_by_id(caller: Caller) -> dict[str, Any]:
     type_code = item["certificateTypeCode"] or row.certificate_type_code
     if not caller.allows_type(type_code):
         raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, item["certificateType"])
-    record_retrieval(caller, RetrievalKind.INFO_BY_ID, [_obtain(row.region, item, Obtained.INFO)], holder_key=row.holder_key)
-    return {"total": 1, "dataList": [_public_info(item)]}
+    return answered_with(
+        {"total": 1, "dataList": [_public_info(item)]},
+        lambda: record_retrieval(
+            caller, RetrievalKind.INFO_BY_ID, [_obtain(row.region, item, Obtained.INFO)], holder_key=row.holder_key
+        ),
+    )
 
 
-def info_by_holder(caller: Caller) -> dict[str, Any]:
+def info_by_holder(caller: Caller) -> Answered:
     """12.1.9: fields and surface data of every certificate of the holder the scenario list allows.
 
     A search fan-out finds them, then one info fan-out asks each region for its own certificates;
@@ -502,10 +528,13 @@ def info_by_holder(caller: Caller) -> dict[str, Any]:
         entries.append(_public_info(item))
         obtained.append(_obtain(answer.region, item, Obtained.INFO))
     unavailable.sort(key=_region_order)
-    with transaction.atomic():
-        write_call_records([*outcome.answers, *info_answers])
+    region_calls = [call_row(r) for r in take_call_records([*outcome.answers, *info_answers])]
+
+    def write() -> None:
+        EnvelopeCall.objects.bulk_create(region_calls)
         record_retrieval(caller, RetrievalKind.INFO_BY_HOLDER, obtained, unavailable=unavailable)
-    return {"total": len(entries), "dataList": entries, "unavailableRegions": unavailable}
+
+    return answered_with({"total": len(entries), "dataList": entries, "unavailableRegions": unavailable}, write)
 
 
 def _region_order(code: str) -> int:
@@ -536,7 +565,7 @@ def decode_file_entity(text: str) -> bytes:
     return content
 
 
-def verify(caller: Caller) -> dict[str, Any]:
+def verify(caller: Caller) -> Answered:
     """12.1.10: integrity, SM2 signature under the issuing region's registered key, current status.
 
     ``result`` is "1" only if all three hold. A region that cannot be asked for the status gives
@@ -554,8 +583,7 @@ def verify(caller: Caller) -> dict[str, Any]:
     output: dict[str, Any] = {"result": "0", "reason": checked.reason}
     region = regions.get(checked.region_code or "")
     if not checked.ok or region is None:
-        record_retrieval(caller, RetrievalKind.VERIFY, [], holder_key="")
-        return output
+        return answered_with(output, lambda: record_retrieval(caller, RetrievalKind.VERIFY, [], holder_key=""))
     output |= {"regionCode": region.code, "certificateNumber": checked.certificate_number or ""}
     status_params: dict[str, Any] = {"certificateNumber": checked.certificate_number, "audit": caller.audit}
     if checked.internal_id:
@@ -576,10 +604,5 @@ def verify(caller: Caller) -> dict[str, Any]:
         output["reason"] = f"文件签名有效，但{STATUS_REASONS[status]}"
     if status is not None:
         output["certificateStatus"] = status
-    record_retrieval(
-        caller,
-        RetrievalKind.VERIFY,
-        [Obtain(region=region, obtained=Obtained.VERIFIED, certificate_number=checked.certificate_number or "")],
-        holder_key="",
-    )
-    return output
+    verified = Obtain(region=region, obtained=Obtained.VERIFIED, certificate_number=checked.certificate_number or "")
+    return answered_with(output, lambda: record_retrieval(caller, RetrievalKind.VERIFY, [verified], holder_key=""))

@@ -136,3 +136,59 @@ def test_bad_file_format_is_refused(app):
     response = app.by_id(FILE_BY_ID, _id_of(app, "居民身份证"), fileFormat="DOCX")
     assert response.status == "1007"
     assert "fileFormat" in response.message
+
+
+def _served(endpoint: str):
+    from trust.models import EnvelopeCall
+
+    return EnvelopeCall.objects.filter(direction="in", endpoint=endpoint)
+
+
+def test_addresses_and_their_records_commit_with_the_record_of_the_call(app):
+    response = app.by_holder(FILE_BY_HOLDER, fileFormat="PDF")
+    assert response.ok
+    (served,) = _served(FILE_BY_HOLDER)
+    retrieval = Retrieval.objects.get(kind=RetrievalKind.FILE_BY_HOLDER)
+    assert (served.status_code, served.request_id) == ("0", retrieval.request_id)
+    links = FileLink.objects.filter(item__retrieval=retrieval)
+    assert links.count() == response.data["total"] == 4
+    assert _served(FILE_BY_HOLDER).model.objects.filter(direction="out", request_id=served.request_id).count() == 4
+
+
+def _refuse(*args, **kwargs):
+    from django.db import DatabaseError
+
+    raise DatabaseError("could not extend file")
+
+
+def _links_fail(monkeypatch):
+    monkeypatch.setattr(type(FileLink.objects), "bulk_create", _refuse)
+
+
+def _retrieval_fails(monkeypatch):
+    monkeypatch.setattr("sharing.services.record_retrieval", _refuse)
+
+
+def _served_record_fails(monkeypatch):
+    class Unwritable:
+        save = _refuse
+
+    monkeypatch.setattr("sharing.services.call_row", lambda record: Unwritable())
+
+
+@pytest.mark.parametrize(
+    ("path", "fail"),
+    [(FILE_BY_ID, _links_fail), (FILE_BY_ID, _served_record_fails), (INFO_BY_ID, _retrieval_fails)],
+)
+def test_no_address_or_data_leaves_when_its_records_cannot_be_written(app, monkeypatch, path, fail):
+    # A database refusing this one write cannot be caused on demand without breaking the test's own
+    # connection, so the write is made to fail (the one mock of this test).
+    certificate_id = _id_of(app, "居民身份证")
+    fail(monkeypatch)
+    response = app.by_id(path, certificate_id)
+    assert response.status == "9999"
+    assert "dataList" not in (response.data or {})
+    assert not Retrieval.objects.exclude(kind=RetrievalKind.SEARCH).exists()
+    assert not FileLink.objects.exists()
+    (served,) = _served(path)
+    assert (served.status_code, served.http_status) == ("9999", 500)
