@@ -1,10 +1,10 @@
-"""Reads and appends of the provider path with their SQL built once, not compiled per call.
+"""Appends of the provider path with their SQL built once, not compiled per call.
 
-On this path (search, info, file, status) building and compiling a queryset costs the node more
-CPU than running the statement: about 0.5-1 ms per query against 0.05-0.1 ms. The statements here
-are the same plain ones the ORM would send, with the text kept per shape; values still go
-through Django: rows are read with ``Model.objects.raw`` (the fields' own conversions), and
-inserted values are prepared by the fields exactly as ``QuerySet.bulk_create`` prepares them.
+On this path (search, info, file, status) building and compiling a query costs the node more CPU
+than running the statement: about 0.5-1 ms per query against 0.05-0.1 ms. The inserts here are the
+same plain ones the ORM would send, with the text kept per shape; values are prepared by the
+fields exactly as ``QuerySet.bulk_create`` prepares them. The reads use the shared
+``ysj_protocol.compiled.CompiledLookup``.
 """
 
 from __future__ import annotations
@@ -21,28 +21,6 @@ M = TypeVar("M", bound=models.Model)
 
 def _quote(using: str, name: str) -> str:
     return connections[using].ops.quote_name(name)
-
-
-@lru_cache(maxsize=128)
-def _select_sql(model: type[models.Model], where: str, order_by: str, using: str) -> str:
-    columns = ", ".join(_quote(using, field.column) for field in model._meta.concrete_fields)
-    order = f" ORDER BY {order_by}" if order_by else ""
-    # Only names from the model's metadata and the callers' fixed conditions go into the text.
-    return f"SELECT {columns} FROM {_quote(using, model._meta.db_table)} WHERE {where}{order}"  # noqa: S608
-
-
-def select(
-    model: type[M], where: str, params: Sequence[Any], *, order_by: str = "", using: str = "default"
-) -> list[M]:
-    """Rows of ``model`` matching ``where`` (a fixed condition with ``%s`` placeholders, never data)."""
-    return list(model.objects.db_manager(using).raw(_select_sql(model, where, order_by, using), params))
-
-
-def first(
-    model: type[M], where: str, params: Sequence[Any], *, order_by: str = "", using: str = "default"
-) -> M | None:
-    rows = select(model, where, params, order_by=order_by, using=using)
-    return rows[0] if rows else None
 
 
 def _insert_fields(model: type[models.Model]) -> list[models.Field]:

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from ysj_portal.compiled import CompiledLookup
 from ysj_protocol import status as st
+from ysj_protocol.compiled import CompiledLookup
 from ysj_protocol.envelope import EnvelopeError
 
 from .models import AccessToken, HolderToken

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from trust.models import AccessToken
 from trust.tokens import token_digest
-from ysj_portal.compiled import CompiledLookup
+from ysj_protocol.compiled import CompiledLookup
 
 from .factories import access_token, registered_app
 
@@ -57,3 +57,16 @@ def test_a_queryset_that_rewrites_its_values_goes_through_the_orm():
     assert lookup.first(digest[5:20]).token_hash == digest
     assert list(lookup._sql.values()) == [None]
     assert lookup.first("no-such-part") is None
+
+
+def test_integer_values_compile_too():
+    app, _ = registered_app("app-integer")
+    token = access_token(app)
+    expected = AccessToken.objects.get(token_hash=token_digest(token))
+    by_owner = CompiledLookup(
+        AccessToken, lambda app_pk, digest: AccessToken.objects.filter(application_id=app_pk, token_hash=digest)
+    )
+    assert by_owner.first(app.pk, token_digest(token)).pk == expected.pk
+    assert by_owner.first(app.pk + 1000, token_digest(token)) is None
+    (compiled,) = by_owner._sql.values()
+    assert compiled is not None
