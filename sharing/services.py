@@ -138,6 +138,13 @@ def record_retrieval(
     retrieval, rows = build_retrieval(
         caller, kind, items, holder_key=holder_key, unavailable=unavailable, result_count=result_count
     )
+    return save_retrieval(retrieval, rows)
+
+
+def save_retrieval(
+    retrieval: Retrieval, rows: Sequence[RetrievedCertificate]
+) -> tuple[Retrieval, list[RetrievedCertificate]]:
+    """Insert a built retrieval record, then its items (whose keys the insert sets)."""
     retrieval.save(force_insert=True)
     for row in rows:
         row.retrieval = retrieval
@@ -434,10 +441,7 @@ def _file_answer(
     def write() -> None:
         # The addresses handed out exist only if their links, the retrieval record and the call
         # records are all written. The links point at the items, whose keys the insert sets.
-        retrieval.save(force_insert=True)
-        for row in rows:
-            row.retrieval = retrieval
-        RetrievedCertificate.objects.bulk_create(rows)
+        save_retrieval(retrieval, rows)
         FileLink.objects.bulk_create(links)
         EnvelopeCall.objects.bulk_create(region_calls)
 
