@@ -13,8 +13,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml $(wildcard setup.py) | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml protocol/pyproject.toml protocol/setup.py | $(PY)
+	$(PY) -m pip install --quiet -e './protocol[django]' -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ysj_protocol import drf
+from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
 from ysj_protocol.records import CallRecord
 

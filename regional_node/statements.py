@@ -4,7 +4,7 @@ On this path (search, info, file, status) building and compiling a query costs t
 than running the statement: about 0.5-1 ms per query against 0.05-0.1 ms. The inserts here are the
 same plain ones the ORM would send, with the text kept per shape; values are prepared by the
 fields exactly as ``QuerySet.bulk_create`` prepares them. The reads use the shared
-``ysj_protocol.compiled.CompiledLookup``.
+``ysj_protocol.contrib.compiled.CompiledLookup``.
 """
 
 from __future__ import annotations

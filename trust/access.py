@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from ysj_protocol import status as st
-from ysj_protocol.compiled import CompiledLookup
+from ysj_protocol.contrib.compiled import CompiledLookup
 from ysj_protocol.envelope import EnvelopeError
 
 from .models import AccessToken, HolderToken
@@ -35,7 +35,7 @@ from .tokens import MAX_TOKEN_LENGTH, token_digest
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ysj_protocol.drf import CallContext
+    from ysj_protocol.contrib.drf import CallContext
 
     from .envelope.views import EnvelopeAPIView
     from .models import TrustedApplication

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ysj_protocol import status as st
 from ysj_protocol.certfile import CertFileError
-from ysj_protocol.compiled import CompiledLookup
+from ysj_protocol.contrib.compiled import CompiledLookup
 from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError
 
@@ -160,7 +160,7 @@ def catalog_aliases(codes: Iterable[str]) -> dict[str, str]:
     return aliases
 
 
-#: The reads of every info, file and status call, compiled once (ysj_protocol.compiled).
+#: The reads of every info, file and status call, compiled once (ysj_protocol.contrib.compiled).
 _certificate_by_ref = CompiledLookup(Certificate, lambda ref: Certificate.objects.filter(ref=ref))
 _certificate_by_number = CompiledLookup(
     Certificate, lambda number, type_code: Certificate.objects.filter(number=number, type_code=type_code)

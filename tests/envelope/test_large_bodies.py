@@ -9,9 +9,9 @@ import pytest
 from trust.models import EnvelopeCall
 from ysj_protocol import envelope
 from ysj_protocol import status as st
+from ysj_protocol.contrib.drf import BACKGROUND_DIGEST_BYTES
 from ysj_protocol.crypto import sm2
 from ysj_protocol.crypto.sm3 import sm3_hex
-from ysj_protocol.drf import BACKGROUND_DIGEST_BYTES
 
 from ..factories import ApplicationFactory
 from ..keys import hub_key, key_for

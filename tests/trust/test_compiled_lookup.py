@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from trust.models import AccessToken
 from trust.tokens import token_digest
-from ysj_protocol.compiled import CompiledLookup
+from ysj_protocol.contrib.compiled import CompiledLookup
 
 from .factories import access_token, registered_app
 

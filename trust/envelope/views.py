@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ysj_protocol import drf
+from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
 from ysj_protocol.records import CallRecord
 

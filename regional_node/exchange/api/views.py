@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from ysj_protocol import status as st
-from ysj_protocol.drf import envelope_response
+from ysj_protocol.contrib.drf import envelope_response
 
 from ... import drills
 from ...envelope import CallContext, NodeEnvelopeAPIView

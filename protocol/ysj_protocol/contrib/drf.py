@@ -26,12 +26,12 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from . import envelope
-from . import status as st
-from .client import REQUEST_ID_HEADER
-from .crypto import sm2
-from .envelope import EnvelopeError
-from .records import SERVED, CallRecord, digest
+from .. import envelope
+from .. import status as st
+from ..client import REQUEST_ID_HEADER
+from ..crypto import sm2
+from ..envelope import EnvelopeError
+from ..records import SERVED, CallRecord, digest
 
 logger = logging.getLogger(__name__)
 
