@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ysj_protocol import regions
 from ysj_protocol.crypto import sm2
 
 from .validators import normalise_public_key, validate_sm2_public_key, validate_uscc
@@ -42,20 +43,16 @@ class RegistryGeneration(models.Model):
         return str(self.value)
 
 
-class RegionCode(models.TextChoices):
-    SH = "SH", "上海市"
-    JS = "JS", "江苏省"
-    ZJ = "ZJ", "浙江省"
-    AH = "AH", "安徽省"
+#: The parties' letter codes as model choices, built from the one table (``ysj_protocol.regions``).
+RegionCode = models.TextChoices("RegionCode", [(info.code, (info.code, info.name)) for info in regions.REGIONS])
 
-
-DIVISION_CODES = {"SH": "310000", "JS": "320000", "ZJ": "330000", "AH": "340000"}
+DIVISION_CODES: dict[str, str] = {info.code: info.division_code for info in regions.REGIONS}
 
 
 class Region(RegisteredPublicKeyMixin, models.Model):
-    """One of the four regional certificate management systems (三省一市电子证照管理系统)."""
+    """One party's regional certificate management system (三省一市电子证照管理系统; ``ysj_protocol.regions``)."""
 
-    code = models.CharField("地区", max_length=2, choices=RegionCode.choices, unique=True)
+    code = models.CharField("地区", max_length=regions.CODE_MAX_LENGTH, choices=RegionCode.choices, unique=True)
     division_code = models.CharField("行政区划代码", max_length=6, unique=True)
     name = models.CharField("名称", max_length=64)
     endpoint = models.URLField("接口地址", max_length=255, help_text="该地区电子证照管理系统的接口根地址")
@@ -210,7 +207,7 @@ class HolderToken(models.Model):
     phone_sealed = models.TextField("手机号（密文）", blank=True, editable=False)
     phone_masked = models.CharField("手机号", max_length=32, blank=True)
     service_code_type = models.CharField("政务服务码类型", max_length=32, blank=True)
-    service_code_region = models.CharField("政务服务码签发地区", max_length=2, blank=True)
+    service_code_region = models.CharField("政务服务码签发地区", max_length=regions.CODE_MAX_LENGTH, blank=True)
     permission = models.CharField("访问授权信息", max_length=200, blank=True)
     location = models.CharField("设备场所位置", max_length=200, blank=True)
     issued_at = models.DateTimeField("签发时间", default=timezone.now)
@@ -246,7 +243,7 @@ class AcceptedServiceCode(models.Model):
 
     nonce_hash = models.CharField("随机数摘要（SM3）", max_length=64, unique=True, editable=False)
     code_type = models.CharField("政务服务码类型", max_length=32)
-    region_code = models.CharField("签发地区", max_length=2)
+    region_code = models.CharField("签发地区", max_length=regions.CODE_MAX_LENGTH)
     application = models.ForeignKey(
         TrustedApplication, verbose_name="使用应用", on_delete=models.CASCADE, related_name="+"
     )
