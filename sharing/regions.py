@@ -25,14 +25,11 @@ from trust.calls import record_call, record_calls
 from trust.keys import hub_private_key
 from trust.models import Region
 from ysj_protocol.client import ClientError, EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
+from ysj_protocol.profile import FILE_PATH, INFO_PATH, SEARCH_PATH, STATUS_PATH  # noqa: F401 (re-exported)
 from ysj_protocol.records import MADE, CallRecord
 
 logger = logging.getLogger(__name__)
 
-SEARCH_PATH = "/api/v1/certificates/search"
-INFO_PATH = "/api/v1/certificates/info"
-FILE_PATH = "/api/v1/certificates/file"
-STATUS_PATH = "/api/v1/certificates/status"
 
 #: Extra time the requesting thread waits beyond a region's own timeout before giving up on it.
 DEADLINE_GRACE = 0.25
