@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF  # noqa: E402
 from gmssl.sm2 import CryptSM2  # noqa: E402
 
 from ysj_protocol.crypto import sm2, sm3, sm4  # noqa: E402
+from ysj_protocol.crypto.sm2 import _precompute  # noqa: E402
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -105,7 +106,7 @@ def pooled_vs_on_the_spot(repeat: int, size: int = 300) -> tuple[float, float]:
         sm2.set_precompute(True)
         runs = []
         for _ in range(5 * repeat):
-            sm2._fill_pool(public)
+            _precompute._fill_pool(public)
             time.sleep(0.01)  # a value the refill thread was computing is finished by now
             ready = sm2.ready_count(public)
             if not ready:

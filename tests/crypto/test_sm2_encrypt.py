@@ -8,6 +8,7 @@ import pytest
 
 from ysj_protocol.crypto import sm2, sm3
 from ysj_protocol.crypto.errors import DecryptionError, InvalidCiphertextError
+from ysj_protocol.crypto.sm2 import _cipher, _precompute
 
 from .sm2_data import AWKWARD_KEYS, ENC_C1, ENC_C2, ENC_C3, ENC_MESSAGE, VECTOR_K, vector_key
 
@@ -15,14 +16,14 @@ VECTOR_C1C3C2 = ENC_C1 + ENC_C3 + ENC_C2
 
 
 def test_published_vector_c1c3c2(sm3_engine: str) -> None:
-    ciphertext = sm2._encrypt_with_k(vector_key().public_key, ENC_MESSAGE, VECTOR_K)
+    ciphertext = _cipher._encrypt_with_k(vector_key().public_key, ENC_MESSAGE, VECTOR_K)
     assert ciphertext == VECTOR_C1C3C2
 
 
 def test_published_vector_other_layouts(sm3_engine: str) -> None:
     public = vector_key().public_key
-    assert sm2._encrypt_with_k(public, ENC_MESSAGE, VECTOR_K, order="C1C2C3") == ENC_C1 + ENC_C2 + ENC_C3
-    bare = sm2._encrypt_with_k(public, ENC_MESSAGE, VECTOR_K, c1_prefix=False)
+    assert _cipher._encrypt_with_k(public, ENC_MESSAGE, VECTOR_K, order="C1C2C3") == ENC_C1 + ENC_C2 + ENC_C3
+    bare = _cipher._encrypt_with_k(public, ENC_MESSAGE, VECTOR_K, c1_prefix=False)
     assert bare == VECTOR_C1C3C2[1:]
     assert bare[:1] == b"\x04"  # C1.x itself begins with 04
 
@@ -77,14 +78,14 @@ def test_large_plaintext(sm3_engine: str) -> None:
 
 def test_k_comes_from_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     """The on-the-spot path; pooled values are covered in test_sm2_precompute."""
-    monkeypatch.setattr(sm2, "_precompute", False)
+    monkeypatch.setattr(_precompute, "_enabled", False)
     calls: list[int] = []
 
     def fake_randbelow(bound: int) -> int:
         calls.append(bound)
         return VECTOR_K - 1
 
-    monkeypatch.setattr(sm2.secrets, "randbelow", fake_randbelow)
+    monkeypatch.setattr(_cipher.secrets, "randbelow", fake_randbelow)
     assert sm2.encrypt(vector_key().public_key, ENC_MESSAGE) == VECTOR_C1C3C2
     assert calls == [sm2.N - 1]
 
@@ -235,7 +236,7 @@ def test_failed_check_on_the_prefixed_reading_still_tries_the_bare_one(
     A 64-byte C1 whose bytes 1..64 form a curve point cannot be produced on purpose, so the
     prefixed reading is made to fail its check here.
     """
-    real = sm2._decrypt_layout
+    real = _cipher._decrypt_layout
     tried: list[int] = []
 
     def prefixed_reading_fails_check(key: sm2.PrivateKey, data: bytes, c1_len: int, order: str) -> bytes:
@@ -244,7 +245,7 @@ def test_failed_check_on_the_prefixed_reading_still_tries_the_bare_one(
             raise DecryptionError("C3 mismatch")
         return real(key, data, c1_len, order)
 
-    monkeypatch.setattr(sm2, "_decrypt_layout", prefixed_reading_fails_check)
+    monkeypatch.setattr(_cipher, "_decrypt_layout", prefixed_reading_fails_check)
     assert sm2.decrypt(vector_key(), VECTOR_C1C3C2[1:]) == ENC_MESSAGE
     assert tried == [65, 64]
     with pytest.raises(DecryptionError, match="C3") as info:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ysj_protocol.crypto import sm2, sm3
+from ysj_protocol.crypto.sm2 import _cipher, _precompute
 
 from .sm2_data import ENC_C1, ENC_C2, ENC_C3, ENC_MESSAGE, VECTOR_K, vector_key
 
@@ -25,21 +26,21 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def quiet_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Precomputation on, empty pools, no background refill: pools hold what the test puts there."""
-    monkeypatch.setattr(sm2, "_precompute", True)
-    monkeypatch.setattr(sm2, "_wake_refill", lambda: None)
-    monkeypatch.setattr(sm2, "_next_refill", lambda: None)  # a thread woken earlier stops too
-    sm2._drop_ready()
+    monkeypatch.setattr(_precompute, "_enabled", True)
+    monkeypatch.setattr(_precompute, "_wake_refill", lambda: None)
+    monkeypatch.setattr(_precompute, "_next_refill", lambda: None)  # a thread woken earlier stops too
+    _precompute._drop_ready()
     yield
-    sm2._drop_ready()
+    _precompute._drop_ready()
 
 
 @pytest.fixture
 def live_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Precomputation on with its refill thread, starting from empty pools."""
-    monkeypatch.setattr(sm2, "_precompute", True)
-    sm2._drop_ready()
+    monkeypatch.setattr(_precompute, "_enabled", True)
+    _precompute._drop_ready()
     yield
-    sm2._drop_ready()
+    _precompute._drop_ready()
 
 
 def _point(public: sm2.PublicKey) -> tuple[int, int]:
@@ -49,14 +50,14 @@ def _point(public: sm2.PublicKey) -> tuple[int, int]:
 def _put(public: sm2.PublicKey, *ks: int) -> None:
     """Ready values made from the given k (the pool is created if needed)."""
     point = _point(public)
-    with sm2._pool_lock:
-        pool = sm2._pools.setdefault(point, deque())
-        pool.extend(sm2._make_ready(point, k) for k in ks)
+    with _precompute._pool_lock:
+        pool = _precompute._pools.setdefault(point, deque())
+        pool.extend(_precompute._make_ready(point, k) for k in ks)
 
 
 def _pooled_c1s(public: sm2.PublicKey) -> list[bytes]:
-    with sm2._pool_lock:
-        return [c1 for c1, _ in sm2._pools.get(_point(public), ())]
+    with _precompute._pool_lock:
+        return [c1 for c1, _ in _precompute._pools.get(_point(public), ())]
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
@@ -94,7 +95,7 @@ def test_pooled_value_gives_the_published_vector(sm3_engine: str) -> None:
 def test_pooled_ciphertexts_decrypt() -> None:
     key = sm2.PrivateKey.generate()
     public = key.public_key
-    assert sm2._fill_pool(public) == sm2._POOL_HIGH
+    assert _precompute._fill_pool(public) == _precompute._POOL_HIGH
     messages = [b"", b"x", os.urandom(300), os.urandom(5000)]
     pooled = _pooled_c1s(public)
     for i, message in enumerate(messages):
@@ -107,21 +108,21 @@ def test_pooled_ciphertexts_decrypt() -> None:
     text = sm2.encrypt_hex(public, b'{"a": 1}')
     assert bytes.fromhex(text)[1:65] == pooled[5]
     assert sm2.decrypt_hex(key, text) == b'{"a": 1}'
-    assert sm2.ready_count(public) == sm2._POOL_HIGH - 6
+    assert sm2.ready_count(public) == _precompute._POOL_HIGH - 6
 
 
 @pytest.mark.usefixtures("quiet_pool")
 def test_vector_path_ignores_the_pool(sm3_engine: str) -> None:
     public = vector_key().public_key
-    sm2._fill_pool(public, 2)
-    assert sm2._encrypt_with_k(public, ENC_MESSAGE, VECTOR_K) == VECTOR_C1C3C2
+    _precompute._fill_pool(public, 2)
+    assert _cipher._encrypt_with_k(public, ENC_MESSAGE, VECTOR_K) == VECTOR_C1C3C2
     assert sm2.ready_count(public) == 2
 
 
 @pytest.mark.usefixtures("quiet_pool")
 def test_all_zero_key_stream_drops_the_pooled_value(monkeypatch: pytest.MonkeyPatch) -> None:
     key = sm2.PrivateKey.generate()
-    sm2._fill_pool(key.public_key, 2)
+    _precompute._fill_pool(key.public_key, 2)
     first, second = _pooled_c1s(key.public_key)
     real = sm3._kdf_xor
     calls: list[bytes] = []
@@ -143,10 +144,10 @@ def test_all_zero_key_stream_drops_the_pooled_value(monkeypatch: pytest.MonkeyPa
 def test_a_key_seen_once_gets_no_pool() -> None:
     public = sm2.PrivateKey.generate().public_key
     sm2.encrypt(public, b"once")
-    assert _point(public) not in sm2._pools
+    assert _point(public) not in _precompute._pools
     assert sm2.ready_count(public) == 0
     sm2.encrypt(public, b"twice")
-    assert _point(public) in sm2._pools
+    assert _point(public) in _precompute._pools
 
 
 @pytest.mark.usefixtures("live_pool")
@@ -157,25 +158,25 @@ def test_refill_thread_fills_a_repeated_key_and_values_are_used() -> None:
     time.sleep(0.05)
     assert sm2.ready_count(public) == 0
     sm2.encrypt(public, b"twice")  # second use: on the spot, and the pool is asked for
-    assert _wait_for(lambda: sm2.ready_count(public) == sm2._POOL_HIGH)
-    thread = sm2._refill_thread
+    assert _wait_for(lambda: sm2.ready_count(public) == _precompute._POOL_HIGH)
+    thread = _precompute._refill_thread
     assert thread is not None and thread.daemon and thread.is_alive()
     pooled = set(_pooled_c1s(public))
     ciphertext = sm2.encrypt(public, b"third")
     assert ciphertext[1:65] in pooled
     assert sm2.decrypt(key, ciphertext) == b"third"
     time.sleep(0.05)
-    assert sm2.ready_count(public) <= sm2._POOL_HIGH
+    assert sm2.ready_count(public) <= _precompute._POOL_HIGH
 
 
 @pytest.mark.usefixtures("live_pool")
 def test_concurrent_encryptions_never_share_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sm2, "_POOL_HIGH", 64)
-    monkeypatch.setattr(sm2, "_POOL_LOW", 32)
+    monkeypatch.setattr(_precompute, "_POOL_HIGH", 64)
+    monkeypatch.setattr(_precompute, "_POOL_LOW", 32)
     key = sm2.PrivateKey.generate()
     public = key.public_key
     sm2.encrypt(public, b"first use")
-    assert sm2._fill_pool(public, 64) == 64
+    assert _precompute._fill_pool(public, 64) == 64
     pooled = _pooled_c1s(public)
     results: list[bytes] = []
     errors: list[BaseException] = []
@@ -209,7 +210,7 @@ def test_forked_child_drops_inherited_values() -> None:
     key = sm2.PrivateKey.generate()
     public = key.public_key
     sm2.encrypt(public, b"first use")
-    sm2._fill_pool(public, 5)
+    _precompute._fill_pool(public, 5)
     pooled = _pooled_c1s(public)
     assert len(pooled) == 5
     read_end, write_end = os.pipe()
@@ -221,7 +222,7 @@ def test_forked_child_drops_inherited_values() -> None:
             report = {
                 "total": sm2.ready_count(),
                 "key": sm2.ready_count(public),
-                "pools": len(sm2._pools),
+                "pools": len(_precompute._pools),
                 "ciphertext": sm2.encrypt(public, b"from the child").hex(),
             }
             os.write(write_end, json.dumps(report).encode())
@@ -248,12 +249,12 @@ def test_values_from_another_process_are_never_used(monkeypatch: pytest.MonkeyPa
     """A fork that bypassed the at-fork hooks is caught by the process id check."""
     public = sm2.PrivateKey.generate().public_key
     sm2.encrypt(public, b"first use")
-    sm2._fill_pool(public, 3)
+    _precompute._fill_pool(public, 3)
     pooled = _pooled_c1s(public)
-    monkeypatch.setattr(sm2, "_pool_pid", -1)
+    monkeypatch.setattr(_precompute, "_pool_pid", -1)
     ciphertext = sm2.encrypt(public, b"x")
     assert ciphertext[1:65] not in pooled
-    assert sm2._pool_pid == os.getpid()
+    assert _precompute._pool_pid == os.getpid()
     assert sm2.ready_count() == 0
 
 
@@ -261,22 +262,22 @@ def test_values_from_another_process_are_never_used(monkeypatch: pytest.MonkeyPa
 def test_values_computed_before_a_drop_are_discarded() -> None:
     public = sm2.PrivateKey.generate().public_key
     point = _point(public)
-    sm2._fill_pool(public, 1)
-    generation = sm2._pool_generation
-    ready = sm2._make_ready(point, 12345)
-    sm2._drop_ready()
-    with sm2._pool_lock:
-        sm2._pools[point] = deque()
-    assert not sm2._put_ready(point, ready, generation)
+    _precompute._fill_pool(public, 1)
+    generation = _precompute._pool_generation
+    ready = _precompute._make_ready(point, 12345)
+    _precompute._drop_ready()
+    with _precompute._pool_lock:
+        _precompute._pools[point] = deque()
+    assert not _precompute._put_ready(point, ready, generation)
     assert sm2.ready_count(public) == 0
 
 
 def test_off_switch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sm2, "_precompute", True)
+    monkeypatch.setattr(_precompute, "_enabled", True)
     key = sm2.PrivateKey.generate()
     public = key.public_key
     sm2.encrypt(public, b"first use")
-    sm2._fill_pool(public, 3)
+    _precompute._fill_pool(public, 3)
     pooled = set(_pooled_c1s(public))
     assert len(pooled) == 3
     sm2.set_precompute(False)
@@ -287,10 +288,10 @@ def test_off_switch(monkeypatch: pytest.MonkeyPatch) -> None:
             ciphertext = sm2.encrypt(public, b"off")
             assert ciphertext[1:65] not in pooled
             assert sm2.decrypt(key, ciphertext) == b"off"
-        assert sm2._fill_pool(public) == 0
+        assert _precompute._fill_pool(public) == 0
         time.sleep(0.05)
         assert sm2.ready_count() == 0
-        assert _point(public) not in sm2._pools
+        assert _point(public) not in _precompute._pools
     finally:
         sm2.set_precompute(True)
     assert sm2.precompute_enabled()
@@ -322,11 +323,12 @@ def test_refill_thread_does_not_delay_exit() -> None:
     code = (
         "import time\n"
         "from ysj_protocol.crypto import sm2\n"
+        "from ysj_protocol.crypto.sm2 import _precompute\n"
         "keys = [sm2.PrivateKey.generate().public_key for _ in range(8)]\n"
         "for public in keys:\n"
         "    sm2.encrypt(public, b'x'); sm2.encrypt(public, b'x')\n"
         "time.sleep(0.01)\n"
-        "assert sm2._refill_thread is not None and sm2._refill_thread.is_alive()\n"
+        "assert _precompute._refill_thread is not None and _precompute._refill_thread.is_alive()\n"
         "started = time.monotonic()\n"
         "import atexit\n"
         "atexit.register(lambda: print(round(time.monotonic() - started, 3)))\n"
@@ -340,8 +342,8 @@ def test_refill_thread_does_not_delay_exit() -> None:
 
 @pytest.mark.usefixtures("live_pool")
 def test_refill_thread_survives_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sm2, "_REFILL_ERROR_PAUSE", 0.01)
-    real = sm2._make_ready
+    monkeypatch.setattr(_precompute, "_REFILL_ERROR_PAUSE", 0.01)
+    real = _precompute._make_ready
     failures: list[int] = []
 
     def fails_once(point: tuple[int, int], k: int, pause: float = 0.0) -> tuple[bytes, bytes]:
@@ -350,24 +352,24 @@ def test_refill_thread_survives_errors(monkeypatch: pytest.MonkeyPatch) -> None:
             raise RuntimeError("injected")
         return real(point, k, pause)
 
-    monkeypatch.setattr(sm2, "_make_ready", fails_once)
+    monkeypatch.setattr(_precompute, "_make_ready", fails_once)
     public = sm2.PrivateKey.generate().public_key
     sm2.encrypt(public, b"first use")
     sm2.encrypt(public, b"second use")  # asks for a pool; the first value fails
     assert _wait_for(lambda: bool(failures))
     time.sleep(0.05)
-    assert sm2._refill_thread is not None and sm2._refill_thread.is_alive()
+    assert _precompute._refill_thread is not None and _precompute._refill_thread.is_alive()
     sm2.encrypt(public, b"third use")  # still below the low-water mark: asks again
-    assert _wait_for(lambda: sm2.ready_count(public) == sm2._POOL_HIGH)
+    assert _wait_for(lambda: sm2.ready_count(public) == _precompute._POOL_HIGH)
 
 
 @pytest.mark.usefixtures("quiet_pool")
 def test_pools_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sm2, "_POOL_KEYS", 2)
+    monkeypatch.setattr(_precompute, "_POOL_KEYS", 2)
     keys = [sm2.PrivateKey.generate().public_key for _ in range(3)]
     for public in keys:
         sm2.encrypt(public, b"1")
         sm2.encrypt(public, b"2")
-    assert list(sm2._pools) == [_point(public) for public in keys[1:]]
-    assert sm2._fill_pool(keys[2], 3 * sm2._POOL_HIGH) == sm2._POOL_HIGH
-    assert sm2.ready_count() == sm2._POOL_HIGH
+    assert list(_precompute._pools) == [_point(public) for public in keys[1:]]
+    assert _precompute._fill_pool(keys[2], 3 * _precompute._POOL_HIGH) == _precompute._POOL_HIGH
+    assert sm2.ready_count() == _precompute._POOL_HIGH

@@ -6,6 +6,7 @@ import pytest
 
 from ysj_protocol.crypto import sm2, sm3
 from ysj_protocol.crypto.errors import SignatureError
+from ysj_protocol.crypto.sm2 import _signature
 
 from .sm2_data import AWKWARD_KEYS, SIG_E, SIG_MESSAGE, SIG_R, SIG_S, SIG_ZA, VECTOR_K, vector_key
 
@@ -24,12 +25,12 @@ def test_za_and_e_of_the_vector(sm3_engine: str) -> None:
 
 
 def test_published_signature_vector(sm3_engine: str) -> None:
-    assert sm2._sign_with_k(vector_key(), SIG_MESSAGE, VECTOR_K) == VECTOR_SIGNATURE
+    assert _signature._sign_with_k(vector_key(), SIG_MESSAGE, VECTOR_K) == VECTOR_SIGNATURE
     assert sm2.verify(vector_key().public_key, SIG_MESSAGE, VECTOR_SIGNATURE)
 
 
 def test_der_form_of_the_vector() -> None:
-    der = sm2._sign_with_k(vector_key(), SIG_MESSAGE, VECTOR_K, der=True)
+    der = _signature._sign_with_k(vector_key(), SIG_MESSAGE, VECTOR_K, der=True)
     assert der is not None
     # Both r and s have the top bit set, so each INTEGER carries a leading zero byte.
     assert der == b"\x30\x46\x02\x21\x00" + SIG_R + b"\x02\x21\x00" + SIG_S
@@ -39,7 +40,7 @@ def test_der_form_of_the_vector() -> None:
 
 
 def test_k_comes_from_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sm2.secrets, "randbelow", lambda bound: VECTOR_K - 1)
+    monkeypatch.setattr(_signature.secrets, "randbelow", lambda bound: VECTOR_K - 1)
     assert sm2.sign(vector_key(), SIG_MESSAGE) == VECTOR_SIGNATURE
 
 
@@ -71,7 +72,7 @@ def test_user_id_is_bound_into_the_signature() -> None:
 
 
 def test_raw_signature_beginning_with_the_der_tag() -> None:
-    raw = sm2._sign_with_k(vector_key(), SIG_MESSAGE, K_R_STARTS_30)
+    raw = _signature._sign_with_k(vector_key(), SIG_MESSAGE, K_R_STARTS_30)
     assert raw is not None and raw[0] == 0x30
     assert sm2.verify(vector_key().public_key, SIG_MESSAGE, raw)
     assert sm2.verify(vector_key().public_key, SIG_MESSAGE, sm2.encode_der_signature(raw))
