@@ -30,13 +30,13 @@ from pypdf import PdfReader, PdfWriter  # noqa: E402
 from ysj_protocol.certfile import (  # noqa: E402
     CertificateData,
     SignerInfo,
+    pdf_signature,
     render_ofd,
     render_pdf,
     sign_ofd,
     sign_pdf,
     verify_file,
 )
-from ysj_protocol.certfile import pdf as pdf_format  # noqa: E402
 from ysj_protocol.certfile.cms import parse_signed_data  # noqa: E402
 from ysj_protocol.crypto import sm2, sm3  # noqa: E402
 
@@ -122,21 +122,21 @@ def main() -> int:
     print(describe("verify_file PDF (5 MiB)", verify_ms))
 
     # Where the time goes.
-    def locate() -> pdf_format.RawSignature:
-        return pdf_format.find_signatures(PdfReader(io.BytesIO(signed)), signed)[0]
+    def locate() -> pdf_signature.RawSignature:
+        return pdf_signature.find_signatures(PdfReader(io.BytesIO(signed)), signed)[0]
 
     print(describe("  open (pypdf) + locate signature", timings(locate, repeat)))
     sig = locate()
-    signed_range = pdf_format.check_byte_range(sig, signed)
+    signed_range = pdf_signature.check_byte_range(sig, signed)
     print(
         describe(
-            "  ByteRange + hex checks", timings(lambda: pdf_format.check_byte_range(sig, signed), repeat)
+            "  ByteRange + hex checks", timings(lambda: pdf_signature.check_byte_range(sig, signed), repeat)
         )
     )
     print(
         describe(
             "  SM3 over the signed ranges",
-            timings(lambda: pdf_format.digest_signed_ranges(signed, signed_range), repeat),
+            timings(lambda: pdf_signature.digest_signed_ranges(signed, signed_range), repeat),
         )
     )
     parsed = parse_signed_data(signed_range.signature_der(signed))

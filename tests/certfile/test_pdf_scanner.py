@@ -7,7 +7,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from ysj_protocol.certfile import CertFileError, VerificationCode, verify_file
-from ysj_protocol.certfile.pdf import check_byte_range, find_signatures, scan_signature_object
+from ysj_protocol.certfile.pdf_signature import check_byte_range, find_signatures, scan_signature_object
 
 from .factories import genuine_pdf, registry
 

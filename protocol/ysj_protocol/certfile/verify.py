@@ -25,6 +25,7 @@ from ysj_protocol.crypto import sm2, sm3
 
 from . import ofd as ofd_format
 from . import pdf as pdf_format
+from . import pdf_signature
 from .cms import SM2_SM3_OID, SM3_OID, ParsedSignature, SignatureFormatError, parse_signed_data
 from .errors import CertFileError
 from .model import CertificateData
@@ -183,13 +184,13 @@ def _inspect_pdf(content: bytes) -> _Signed:
         raise _Fail(VerificationCode.MALFORMED, "no PDF header")
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
-        fields_found = pdf_format.is_signed(reader)
+        fields_found = pdf_signature.is_signed(reader)
     except Exception as exc:  # pypdf raises a wide range of types on broken files
         raise _Fail(VerificationCode.MALFORMED, f"{type(exc).__name__}: {exc}") from exc
     if not fields_found:
         raise _Fail(VerificationCode.NO_SIGNATURE)
     try:
-        sigs = pdf_format.find_signatures(reader, content)
+        sigs = pdf_signature.find_signatures(reader, content)
     except CertFileError as exc:
         raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
     except Exception as exc:
@@ -200,7 +201,7 @@ def _inspect_pdf(content: bytes) -> _Signed:
     if sig.filter != "/Adobe.PPKLite" or sig.sub_filter != "/adbe.pkcs7.detached":
         raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, "not an adbe.pkcs7.detached signature")
     try:
-        signed_range = pdf_format.check_byte_range(sig, content)
+        signed_range = pdf_signature.check_byte_range(sig, content)
     except CertFileError as exc:
         raise _Fail(VerificationCode.INTEGRITY, str(exc)) from exc
     try:
@@ -217,7 +218,7 @@ def _inspect_pdf(content: bytes) -> _Signed:
         except Exception as exc:
             raise CertFileError(f"{type(exc).__name__}: {exc}") from exc
 
-    return _Signed(signature, pdf_format.digest_signed_ranges(content, signed_range), load_data)
+    return _Signed(signature, pdf_signature.digest_signed_ranges(content, signed_range), load_data)
 
 
 # ---------------------------------------------------------------- OFD
