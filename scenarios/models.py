@@ -1,15 +1,17 @@
-"""Scenario lists (用证清单, 6.3, 9) and their joint confirmation by the four regions (9 a).
+"""Scenario lists (用证清单, 6.3, 9) and their joint confirmation by the regions (9 a).
 
 A list carries two layers in one row:
 
 - the *working copy* (``name``, ``entries``, ``valid_start``/``valid_end``) that regions register
   and edit; every substantive edit raises ``revision`` and opens a new confirmation round;
-- the *live copy* (``published_*``), which is what the four regions confirmed and what the hub
-  serves (12.1.4, 7.3 checks) and publishes. It changes only when all four regions confirmed
-  the same revision, or narrows when a linked catalog entry is withdrawn (9 b).
+- the *live copy* (``published_*``), which is what the regions confirmed and what the hub
+  serves (12.1.4, 7.3 checks) and publishes. It changes only when every region the round needs
+  confirmed the same revision, or narrows when a linked catalog entry is withdrawn (9 b).
 
 A confirmation counts for the revision it was given on; the database allows one decision per
-region per revision, so concurrent confirmations cannot produce a wrong state.
+region per revision, so concurrent confirmations cannot produce a wrong state. The regions a
+round needs are recorded on the list when the round opens (``round_regions``), from the parties'
+table (``ysj_protocol.regions``): a party added later changes the rounds opened after it only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalog.models import CODE_VALIDATOR
+from ysj_protocol import regions
 
 
 class ScenarioStatus(models.TextChoices):
@@ -42,6 +45,11 @@ class RoundState(models.TextChoices):
 class Decision(models.TextChoices):
     CONFIRMED = "confirmed", "确认"
     REJECTED = "rejected", "驳回"
+
+
+def current_parties() -> dict[str, str]:
+    """The regions a round opened now needs: every party of the table, code to name, in its order."""
+    return {info.code: info.name for info in regions.REGIONS}
 
 
 class ScenarioListQuerySet(models.QuerySet):
@@ -77,6 +85,12 @@ class ScenarioList(models.Model):
     revision = models.PositiveIntegerField("修订版本", default=1, editable=False)
     round_state = models.CharField(
         "确认状态", max_length=16, choices=RoundState.choices, default=RoundState.PENDING, editable=False
+    )
+    # A JSON object (code -> name) rather than a list, so that "rounds needing region X" is a
+    # has_key lookup on every database.
+    round_regions = models.JSONField(
+        "本轮需确认的地区", default=current_parties, editable=False,
+        help_text="本轮确认开启时记录的地区（代码：名称）；此后新增的地区不改变已开启的确认轮次",
     )
     proposed_by = models.ForeignKey(
         "trust.Region", verbose_name="登记地区", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -146,6 +160,20 @@ class ScenarioList(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == ScenarioStatus.PUBLISHED
+
+    @property
+    def needed_regions(self) -> list[str]:
+        """Codes of the regions whose confirmation the current round needs, in the table's order.
+
+        A row that recorded none (written around the services) needs every party of the table.
+        """
+        return regions.ordered(self.round_regions) if self.round_regions else list(regions.CODES)
+
+    def open_round(self, parties: dict[str, str]) -> None:
+        """Put the next revision to confirmation by ``parties`` (code -> name), recorded now."""
+        self.revision = self.revision + 1 if self.pk else 1
+        self.round_state = RoundState.PENDING
+        self.round_regions = dict(parties)
 
     @property
     def has_unpublished_revision(self) -> bool:

@@ -3,13 +3,13 @@
 The rule (README, "Governance and publication"):
 
 - an update of a published entry (names, authority, related item, share window) moves the
-  ``updateTime`` of every live list that links it and publishes those lists again; the four
-  regions confirmed the association, not the entry's wording, so no new round is needed;
+  ``updateTime`` of every live list that links it and publishes those lists again; the regions
+  confirmed the association, not the entry's wording, so no new round is needed;
 - a withdrawn entry is removed from every list at once (working and live copy): it can no longer
   be used through any list. Removing narrows use, so it is applied without a round; a list left
   with no entry is withdrawn (6.3 b). A pending round whose content changed this way is reset
-  and says so. Re-publishing the entry later does not put it back: adding it to a list again is
-  an edit that the four regions confirm;
+  (a new round, needing the parties of the table at that moment) and says so. Re-publishing the
+  entry later does not put it back: adding it to a list again is an edit that the regions confirm;
 - a new publication of an entry changes no list.
 """
 
@@ -24,7 +24,7 @@ from catalog.models import CatalogEntry, PublicationAction
 from catalog.signals import CHANGE_UPDATED, CHANGE_WITHDRAWN
 
 from .models import EventKind, RoundState, ScenarioConfirmation, ScenarioList, ScenarioStatus
-from .services import log_event, record_list_publication, save_with_history
+from .services import log_event, open_round, parties_label, record_list_publication, save_with_history
 
 
 def on_catalog_entry_changed(sender: Any, *, entry: CatalogEntry, change: str, actor: AbstractBaseUser | None = None,
@@ -59,11 +59,10 @@ def _follow_withdrawal(entry: CatalogEntry, actor: AbstractBaseUser | None, reas
         scenario.published_entries.remove(entry)
         if in_working and scenario.round_state in (RoundState.PENDING, RoundState.REJECTED):
             decided = ScenarioConfirmation.objects.filter(scenario_list=scenario, revision=scenario.revision).exists()
-            scenario.revision += 1
-            scenario.round_state = RoundState.PENDING
+            open_round(scenario)
             if decided:
                 log_event(scenario, EventKind.ROUND_RESET, actor=actor,
-                     reason=f"{note}；此前对上一版本的决定失效，需四地重新确认")
+                          reason=f"{note}；此前对上一版本的决定失效，需{parties_label(scenario)}重新确认")
         elif in_working and scenario.round_state == RoundState.CONFIRMED:
             scenario.revision += 1  # working and live copy narrowed together
             scenario.published_revision = scenario.revision

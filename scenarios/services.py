@@ -5,9 +5,11 @@ Rules enforced here, whatever the caller (admin, command, API):
 - a region's administrator decides only for that region; a superuser without a region decides
   for none;
 - a decision is bound to the revision it was given on; the database keeps one per region per
-  revision; the list row is locked while deciding, so four simultaneous confirmations publish
-  exactly once;
-- a list is published only from ``decide`` when the four regions confirmed the current revision;
+  revision; the list row is locked while deciding, so simultaneous confirmations publish exactly
+  once;
+- a round needs the regions recorded on the list when it opened (``open_round``: every party of
+  ``ysj_protocol.regions`` at that moment); only those decide on it, and a list is published
+  only from ``decide`` when all of them confirmed the current revision;
 - a substantive edit (name, catalog entries, validity window) opens a new revision: the previous
   decisions stop counting and the log says so.
 """
@@ -25,7 +27,8 @@ from django.utils import timezone
 from catalog.errors import GovernanceError
 from catalog.models import CatalogEntry, CatalogStatus, Publication, PublicationAction, PublicationKind
 from catalog.outbox import record_publication
-from trust.models import Region, RegionCode, TrustedApplication
+from trust.models import Region, TrustedApplication
+from ysj_protocol import regions
 
 from .models import (
     Decision,
@@ -36,10 +39,9 @@ from .models import (
     ScenarioEvent,
     ScenarioList,
     ScenarioStatus,
+    current_parties,
 )
 from .payloads import scenario_publication_payload
-
-ALL_REGIONS = frozenset(RegionCode.values)
 
 
 @dataclass(slots=True)
@@ -64,6 +66,19 @@ def _actor_region(actor: AbstractBaseUser, region: Region | None = None) -> Regi
     if region is not None and own.pk != region.pk:
         raise GovernanceError(f"当前账号是{own.name}的管理员，不能代表{region.name}作出决定")
     return own
+
+
+def open_round(scenario: ScenarioList) -> None:
+    """Put the next revision of ``scenario`` to confirmation by the parties of the table as it is now.
+
+    Every path that opens a round comes here, so the set is recorded once, when the round opens.
+    """
+    scenario.open_round(current_parties())
+
+
+def parties_label(scenario: ScenarioList) -> str:
+    """How the messages say "all the regions this round needs" (``四地`` for the four)."""
+    return regions.parties_label(len(scenario.needed_regions))
 
 
 def log_event(
@@ -146,8 +161,7 @@ def register_proposal(
     scenario.description = description
     scenario.based_on = based_on
     scenario.proposed_by = region
-    scenario.revision = 1
-    scenario.round_state = RoundState.PENDING
+    open_round(scenario)
     scenario.status = ScenarioStatus.DRAFT
     try:
         with transaction.atomic():
@@ -165,6 +179,7 @@ def register_proposal(
 class EditResult:
     substantive: bool
     reset_regions: list[str]
+    parties: str = regions.parties_label()
 
     @property
     def message(self) -> str:
@@ -173,9 +188,9 @@ class EditResult:
         if self.reset_regions:
             return (
                 f"清单内容已修改，修订版本提升；此前{'、'.join(self.reset_regions)}对上一版本的确认或驳回已失效，"
-                "需四地重新确认后才会发布。"
+                f"需{self.parties}重新确认后才会发布。"
             )
-        return "清单内容已修改，修订版本提升，等待四地确认。"
+        return f"清单内容已修改，修订版本提升，等待{self.parties}确认。"
 
 
 @transaction.atomic
@@ -216,8 +231,7 @@ def edit_list(
         current.name = name
         current.valid_start = valid_start
         current.valid_end = valid_end
-        current.revision += 1
-        current.round_state = RoundState.PENDING
+        open_round(current)
         save_with_history(current, actor, reason)
         current.entries.set(entries)
         log_event(current, EventKind.EDITED, actor=actor, region=region, reason=reason)
@@ -227,14 +241,14 @@ def edit_list(
                 EventKind.ROUND_RESET,
                 actor=actor,
                 region=region,
-                reason=f"第 {current.revision - 1} 版上的决定（{'、'.join(reset)}）因修改失效，需四地重新确认",
+                reason=f"第 {current.revision - 1} 版上的决定（{'、'.join(reset)}）因修改失效，需{parties_label(current)}重新确认",
             )
     else:
         save_with_history(current, actor, reason or "修改说明或关联应用")
     if applications is not None:
         current.applications.set(list(applications))
     scenario.refresh_from_db()
-    return EditResult(substantive=substantive, reset_regions=reset)
+    return EditResult(substantive=substantive, reset_regions=reset, parties=parties_label(current))
 
 
 @transaction.atomic
@@ -245,12 +259,11 @@ def reopen(scenario: ScenarioList, *, actor: AbstractBaseUser, reason: str) -> S
         raise GovernanceError("重新提请确认须填写说明")
     current = ScenarioList.objects.select_for_update().get(pk=scenario.pk)
     if current.round_state == RoundState.PENDING:
-        raise GovernanceError("本清单已在等待四地确认")
+        raise GovernanceError(f"本清单已在等待{parties_label(current)}确认")
     if current.round_state == RoundState.CONFIRMED and current.is_published:
-        raise GovernanceError("本清单当前版本已由四地确认并发布，修改内容后才需要重新确认")
+        raise GovernanceError(f"本清单当前版本已由{parties_label(current)}确认并发布，修改内容后才需要重新确认")
     _check_entries(current.entries.all(), for_publication=False)
-    current.revision += 1
-    current.round_state = RoundState.PENDING
+    open_round(current)
     save_with_history(current, actor, reason)
     log_event(current, EventKind.REOPENED, actor=actor, region=region, reason=reason)
     return current
@@ -269,7 +282,7 @@ def decide(
     decision: str,
     reason: str = "",
 ) -> DecisionResult:
-    """Record ``region``'s decision on ``revision``; publish when all four regions confirmed it."""
+    """Record ``region``'s decision on ``revision``; publish when every region the round needs confirmed it."""
     _actor_region(actor, region)
     reason = (reason or "").strip()
     if decision not in Decision.values:
@@ -285,6 +298,8 @@ def decide(
         raise GovernanceError(
             f"清单已修改为第 {current.revision} 版（您审阅的是第 {revision} 版），请重新审阅后再作决定"
         )
+    if region.code not in current.needed_regions:
+        raise GovernanceError(f"第 {current.revision} 版的确认轮次开启时未包含{region.name}，无需其作出决定")
     if decision == Decision.CONFIRMED:
         _check_entries(current.entries.all(), for_publication=True)
     try:
@@ -302,7 +317,7 @@ def decide(
     log_event(current, EventKind.CONFIRMED, actor=actor, region=region, reason=reason)
     confirmed = _confirmed_regions(current)
     published = False
-    if set(confirmed) >= ALL_REGIONS:
+    if not _missing_regions(current, confirmed):
         _publish(current, actor)
         published = True
     scenario.refresh_from_db()
@@ -317,10 +332,16 @@ def _confirmed_regions(scenario: ScenarioList) -> list[str]:
     )
 
 
+def _missing_regions(scenario: ScenarioList, confirmed: Iterable[str]) -> list[str]:
+    """The regions the round needs that have not confirmed yet."""
+    confirmed = set(confirmed)
+    return [code for code in scenario.needed_regions if code not in confirmed]
+
+
 def _publish(scenario: ScenarioList, actor: AbstractBaseUser | None) -> Publication:
     """Copy the confirmed revision to the live copy and publish it; only ``decide`` calls this."""
-    missing = ALL_REGIONS - set(_confirmed_regions(scenario))
-    if missing:  # a second guard: nothing publishes without the four regions
+    missing = _missing_regions(scenario, _confirmed_regions(scenario))
+    if missing:  # a second guard: nothing publishes without every region the round needs
         raise GovernanceError(f"尚有地区未确认第 {scenario.revision} 版：{'、'.join(sorted(missing))}")
     entries = _check_entries(scenario.entries.all(), for_publication=True)
     now = timezone.now()
@@ -333,10 +354,12 @@ def _publish(scenario: ScenarioList, actor: AbstractBaseUser | None) -> Publicat
     scenario.round_state = RoundState.CONFIRMED
     scenario.first_published_at = scenario.first_published_at or now
     scenario.updated_at = now
-    save_with_history(scenario, actor, "四地确认后发布")
+    parties = parties_label(scenario)
+    save_with_history(scenario, actor, f"{parties}确认后发布")
     scenario.published_entries.set(entries)
-    log_event(scenario, EventKind.PUBLISHED, actor=actor, reason=f"四地已确认第 {scenario.revision} 版")
-    return record_list_publication(scenario, PublicationAction.PUBLISH if first else PublicationAction.UPDATE, actor, "四地确认")
+    log_event(scenario, EventKind.PUBLISHED, actor=actor, reason=f"{parties}已确认第 {scenario.revision} 版")
+    action = PublicationAction.PUBLISH if first else PublicationAction.UPDATE
+    return record_list_publication(scenario, action, actor, f"{parties}确认")
 
 
 def record_list_publication(scenario: ScenarioList, action: str, actor: AbstractBaseUser | None, reason: str) -> Publication:
