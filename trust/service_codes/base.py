@@ -6,8 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ysj_protocol.service_code import CODE_TYPES, CodeType
-
 
 @dataclass(frozen=True, slots=True)
 class DecodedServiceCode:
@@ -23,10 +21,6 @@ class DecodedServiceCode:
     expires_at: dt.datetime | None = None
     #: What makes this code single-use (its nonce); empty if the format has none.
     replay_key: str = ""
-
-    @property
-    def type_info(self) -> CodeType:
-        return CODE_TYPES[self.code_type]
 
 
 class ServiceCodeDecoder:
