@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ysj_portal.history import save_with_history
+
 from .errors import GovernanceError
 from .models import CatalogEntry, CatalogStatus, Publication, PublicationAction, PublicationKind
 from .outbox import record_publication
@@ -29,13 +31,6 @@ PUBLISHED_FIELDS = (
     "share_start",
     "share_end",
 )
-
-
-def _save(entry: CatalogEntry, actor: AbstractBaseUser | None, reason: str) -> None:
-    entry._change_reason = reason[:100] if reason else None
-    if actor is not None and getattr(actor, "pk", None):
-        entry._history_user = actor
-    entry.save()
 
 
 def _publish(entry: CatalogEntry, action: str, actor: AbstractBaseUser | None, reason: str) -> Publication:
@@ -65,7 +60,7 @@ def save_entry(entry: CatalogEntry, *, actor: AbstractBaseUser | None, reason: s
     if entry.pk is None:
         entry.status = CatalogStatus.DRAFT
         entry.updated_at = timezone.now()
-        _save(entry, actor, reason or "登记")
+        save_with_history(entry, actor, reason or "登记")
         return None
     current = _locked(entry)
     if current.first_published_at and entry.type_code != current.type_code:
@@ -79,7 +74,7 @@ def save_entry(entry: CatalogEntry, *, actor: AbstractBaseUser | None, reason: s
         return None
     entry.revision = current.revision + 1
     entry.updated_at = timezone.now()
-    _save(entry, actor, reason or "修改")
+    save_with_history(entry, actor, reason or "修改")
     if current.status != CatalogStatus.PUBLISHED:
         return None
     publication = _publish(entry, PublicationAction.UPDATE, actor, reason)
@@ -102,7 +97,7 @@ def publish_entry(entry: CatalogEntry, *, actor: AbstractBaseUser | None, reason
     entry.first_published_at = entry.first_published_at or now
     entry.updated_at = now
     entry.revision += 1
-    _save(entry, actor, reason or "发布")
+    save_with_history(entry, actor, reason or "发布")
     publication = _publish(entry, PublicationAction.PUBLISH, actor, reason)
     catalog_entry_changed.send(sender=CatalogEntry, entry=entry, change=CHANGE_PUBLISHED, actor=actor, reason=reason)
     return publication
@@ -119,7 +114,7 @@ def withdraw_entry(entry: CatalogEntry, *, actor: AbstractBaseUser | None, reaso
     entry.status = CatalogStatus.WITHDRAWN
     entry.updated_at = timezone.now()
     entry.revision += 1
-    _save(entry, actor, reason)
+    save_with_history(entry, actor, reason)
     publication = _publish(entry, PublicationAction.WITHDRAW, actor, reason)
     catalog_entry_changed.send(sender=CatalogEntry, entry=entry, change=CHANGE_WITHDRAWN, actor=actor, reason=reason)
     return publication
