@@ -1,8 +1,9 @@
-"""Governance portal: scenario lists and their joint confirmation by the four regions (9 a).
+"""Governance portal: scenario lists and their joint confirmation by the regions (9 a).
 
 The admin only collects input and shows state; every rule is in ``scenarios.services``.
-Lists show the four regions' states at a glance through four correlated subqueries of one
-query, so the list page costs the same number of queries for 10 rows or 10,000.
+Lists show every party's state at a glance (one column per row of ``ysj_protocol.regions``)
+through one correlated subquery per party in one query, so the list page costs the same number
+of queries for 10 rows or 10,000. A party the current round does not need is shown as such.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.admin_refusal import RefusalAwareAdminMixin
 from catalog.errors import GovernanceError
-from trust.models import Region, RegionCode
+from trust.models import Region
 from ysj_portal.admin_base import ReadOnlyTabularInline
+from ysj_protocol import regions
 
 from . import services
 from .models import (
@@ -33,9 +35,6 @@ from .models import (
     ScenarioList,
     ScenarioStatus,
 )
-
-REGION_ORDER = ("SH", "JS", "ZJ", "AH")
-REGION_SHORT = {"SH": "沪", "JS": "苏", "ZJ": "浙", "AH": "皖"}
 
 
 def decision_subquery(code: str) -> Subquery:
@@ -64,9 +63,10 @@ def awaiting_badge(region: Region) -> str:
 
 
 def awaiting_region(queryset: QuerySet, region: Region) -> QuerySet:
-    """Lists in an open round on which ``region`` has not decided yet."""
+    """Lists in an open round that needs ``region`` and on which it has not decided yet."""
     decided = ScenarioConfirmation.objects.filter(scenario_list=OuterRef("pk"), revision=OuterRef("revision"), region=region)
-    return queryset.filter(round_state=RoundState.PENDING).exclude(Exists(decided))
+    pending = queryset.filter(round_state=RoundState.PENDING, round_regions__has_key=region.code)
+    return pending.exclude(Exists(decided))
 
 
 class AwaitingMyRegionFilter(admin.SimpleListFilter):
@@ -173,7 +173,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         ("应用系统（9 c）", {"fields": ("applications",)}),
         ("变更说明", {"fields": ("change_reason",)}),
         ("确认与发布", {"fields": ("status", "round_state", "revision", "proposed_by")}),
-        ("已发布版本（四地确认后生效）", {
+        (f"已发布版本（{regions.parties_label()}确认后生效）", {
             "classes": ("collapse",),
             "fields": ("published_revision", "published_name", "published_entry_list", "published_valid_start",
                        "published_valid_end", "first_published_at", "updated_at"),
@@ -183,11 +183,11 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     # ------------------------------------------------------------------ list page
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
-        return queryset.annotate(**{f"decision_{code.lower()}": decision_subquery(code) for code in REGION_ORDER})
+        return queryset.annotate(**{f"decision_{code.lower()}": decision_subquery(code) for code in regions.CODES})
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         region = request_region(request)
-        extra = {"my_region": region}
+        extra = {"my_region": region, "parties_text": f"{regions.places_text()}{regions.parties_label()}"}
         if region is not None:
             extra["awaiting_count"] = awaiting_badge(region)
         return super().changelist_view(request, {**(extra_context or {}), **extra})
@@ -201,15 +201,18 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     def round_badge(self, obj: ScenarioList) -> str:
         return obj.get_round_state_display()
 
-    @admin.display(description="四地确认（当前修订）")
+    @admin.display(description=f"{regions.parties_label()}确认（当前修订）")
     def regions_at_a_glance(self, obj: ScenarioList) -> str:
         symbols = {Decision.CONFIRMED: ("✔", "#2e7d32", "已确认"), Decision.REJECTED: ("✘", "#b71c1c", "已驳回"),
                    None: ("…", "#9e9e9e", "待确认")}
+        needed = set(obj.needed_regions)
         cells = []
-        for code in REGION_ORDER:
-            decision = getattr(obj, f"decision_{code.lower()}", None)
+        for info in regions.REGIONS:
+            decision = getattr(obj, f"decision_{info.code.lower()}", None)
             mark, colour, label = symbols.get(decision, symbols[None])
-            cells.append((colour, f"{RegionCode(code).label}：{label}", code.lower(), REGION_SHORT[code], mark))
+            if info.code not in needed and decision is None:
+                mark, colour, label = "—", "#bdbdbd", "本轮无需确认"
+            cells.append((colour, f"{info.name}：{label}", info.code.lower(), info.short_name, mark))
         return format_html_join(
             " ", '<span style="color:{}" title="{}" data-region="{}">{}{}</span>', cells
         )
@@ -258,7 +261,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
                     description=data.get("description", ""), based_on=data.get("based_on"),
                     applications=data.get("applications") or [], reason=reason, instance=obj,
                 )
-                self.message_user(request, "已登记用证清单，等待上海、江苏、浙江、安徽四地分别确认。", messages.INFO)
+                self.message_user(request, f"已登记用证清单，等待{self.parties_text(obj)}分别确认。", messages.INFO)
                 return
             result = services.edit_list(
                 obj, actor=request.user, name=data["name"], entries=data["entries"], valid_start=data["valid_start"],
@@ -291,23 +294,31 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         region = services.region_of(request.user)
-        context.update(my_region=region, region_states=self.region_states(obj) if obj else [])
+        context.update(my_region=region, region_states=self.region_states(obj) if obj else [],
+                       parties_label=services.parties_label(obj) if obj else regions.parties_label())
         if obj is not None and region is not None:
             context["can_decide"] = (
                 obj.round_state == RoundState.PENDING
+                and region.code in obj.needed_regions
                 and request.user.has_perm("scenarios.confirm_scenariolist")
                 and not ScenarioConfirmation.objects.filter(scenario_list=obj, revision=obj.revision, region=region).exists()
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def region_states(self, obj: ScenarioList) -> list[dict]:
+        """The decisions on the current revision of every region its round needs."""
         decisions = {
             c.region.code: c
             for c in ScenarioConfirmation.objects.filter(scenario_list=obj, revision=obj.revision).select_related("region", "actor")
         }
         return [
-            {"code": code, "name": RegionCode(code).label, "decision": decisions.get(code)} for code in REGION_ORDER
+            {"code": code, "name": regions.name_of(code), "decision": decisions.get(code)} for code in obj.needed_regions
         ]
+
+    @staticmethod
+    def parties_text(obj: ScenarioList) -> str:
+        """``上海、江苏、浙江、安徽四地``: the regions the list's round needs, as the messages name them."""
+        return f"{regions.places_text(obj.needed_regions)}{services.parties_label(obj)}"
 
     def _object(self, request: HttpRequest, pk: int) -> ScenarioList:
         obj = get_object_or_404(ScenarioList, pk=pk)
@@ -338,7 +349,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
                 return self._back(obj)
             if result.published:
-                message = "四地均已确认，本清单已发布，并已写入向三省一市发布的投递队列。"
+                message = f"{services.parties_label(obj)}均已确认，本清单已发布，并已写入向三省一市发布的投递队列。"
             elif form.cleaned_data["decision"] == Decision.REJECTED:
                 message = f"已代表{region.name}驳回第 {obj.revision} 版。"
             else:
@@ -355,6 +366,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
             "entries": obj.entries.order_by("type_code"),
             "published_entries": obj.published_entries.order_by("type_code"),
             "region_states": self.region_states(obj),
+            "parties_label": services.parties_label(obj),
         }
         return TemplateResponse(request, "admin/scenarios/scenariolist/decide.html", context)
 
@@ -385,7 +397,8 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
 
     def reopen_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         return self._reason_view(
-            request, pk, title="重新提请四地确认", verb="重新提请确认", permission="scenarios.change_scenariolist",
+            request, pk, title=f"重新提请{regions.parties_label()}确认", verb="重新提请确认",
+            permission="scenarios.change_scenariolist",
             apply=lambda obj, user, reason: services.reopen(obj, actor=user, reason=reason),
         )
 
