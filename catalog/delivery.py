@@ -11,7 +11,6 @@ sweeper sends the same publication again; the region recognises its ``publicatio
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import uuid
@@ -26,15 +25,13 @@ from django.utils import timezone
 from trust.calls import record_call
 from trust.keys import hub_private_key
 from trust.models import Region
+from ysj_protocol import profile
 from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
-from ysj_protocol.crypto import sm2
 
 from .models import DeliveryState, PublicationChannel, PublicationDelivery
 from .payloads import format_time
 
 logger = logging.getLogger(__name__)
-
-PUBLICATION_PATH = "/api/v1/publications"
 
 
 @dataclass(slots=True)
@@ -48,24 +45,19 @@ class RunReport:
     retry_scheduled: list[int] = field(default_factory=list)
 
 
-def signing_bytes(message: dict[str, Any]) -> bytes:
-    """The bytes the hub signs: UTF-8 JSON of every field but ``signature``, sorted keys, no white space."""
-    fields = {key: value for key, value in message.items() if key != "signature"}
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
 def build_message(delivery: PublicationDelivery) -> dict[str, Any]:
+    """The publication as the region receives it, signed by the hub (the profile's signing bytes)."""
     publication = delivery.publication
-    message: dict[str, Any] = {
-        "publicationId": str(publication.id),
-        "sequence": delivery.sequence,
-        "kind": publication.kind,
-        "action": publication.action,
-        "code": publication.code,
-        "publishedAt": format_time(publication.published_at),
-        "payload": publication.payload,
-    }
-    message["signature"] = sm2.sign(hub_private_key(), signing_bytes(message)).hex().upper()
+    message = profile.publication_message(
+        publication_id=str(publication.id),
+        sequence=delivery.sequence,
+        kind=publication.kind,
+        action=publication.action,
+        code=publication.code,
+        published_at=format_time(publication.published_at),
+        payload=publication.payload,
+    )
+    message["signature"] = profile.sign_publication(message, hub_private_key())
     return message
 
 
@@ -146,7 +138,7 @@ def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
     attempts = delivery.attempts + 1
     fields: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
     try:
-        opened = client.call(PUBLICATION_PATH, build_message(delivery), request_id=f"pub-{delivery.publication_id.hex}")
+        opened = client.call(profile.PUBLICATIONS_PATH, build_message(delivery), request_id=f"pub-{delivery.publication_id.hex}")
     except StatusError as exc:
         fields.update(last_status=f"{exc.status}/{exc.http_status}", last_error=exc.message[:500])
         if 400 <= exc.http_status < 500:
@@ -158,13 +150,12 @@ def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
             last_status="", last_error=str(exc)[:500], next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts))
         )
     else:
-        data = opened.data or {}
         fields.update(
             state=DeliveryState.DELIVERED,
             delivered_at=now,
             last_status=opened.status,
             last_error="",
-            duplicate=bool(data.get("duplicate")),
+            duplicate=profile.receipt_is_duplicate(opened.data),
         )
     PublicationDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(**fields)
     return fields.get("state", DeliveryState.PENDING)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ysj_protocol import profile
 from ysj_protocol.identifiers import is_valid_uscc
 
 CODE_VALIDATOR = RegexValidator(
@@ -134,15 +135,9 @@ class CatalogEntry(models.Model):
 # --------------------------------------------------------------------------- publication outbox
 
 
-class PublicationKind(models.TextChoices):
-    CATALOG = "catalog", "证照目录"
-    SCENARIO = "scenario", "用证清单"
-
-
-class PublicationAction(models.TextChoices):
-    PUBLISH = "publish", "发布"
-    UPDATE = "update", "更新"
-    WITHDRAW = "withdraw", "撤回"
+#: The profile's kinds and actions (docs/region-protocol.md); the stored values are the wire values.
+PublicationKind = models.TextChoices("PublicationKind", profile.text_choices(profile.PublicationKind))
+PublicationAction = models.TextChoices("PublicationAction", profile.text_choices(profile.PublicationAction))
 
 
 class Publication(models.Model):

@@ -16,15 +16,15 @@ from django.utils import timezone
 
 from trust.models import Region
 
-from .models import Publication, PublicationAction, PublicationChannel, PublicationDelivery, PublicationKind
+from .models import Publication, PublicationChannel, PublicationDelivery
 
 logger = logging.getLogger(__name__)
 
 
 def record_publication(
     *,
-    kind: PublicationKind | str,
-    action: PublicationAction | str,
+    kind: str,
+    action: str,
     code: str,
     object_id: int,
     payload: dict[str, Any],

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import CatalogEntry
+from ysj_protocol.profile import TIME_FORMAT
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+from .models import CatalogEntry
 
 
 def format_time(value: datetime | None) -> str:

@@ -8,10 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ysj_protocol import profile
+
 
 class HolderCodeType(models.TextChoices):
-    ID_CARD = "身份证", "居民身份证"
-    USCC = "统一社会信用代码", "统一社会信用代码"
+    ID_CARD = profile.HolderCodeType.ID_CARD.value, "居民身份证"
+    USCC = profile.HolderCodeType.USCC.value, "统一社会信用代码"
 
 
 class Holder(models.Model):
@@ -33,9 +35,11 @@ class Holder(models.Model):
 
 
 class CertificateStatus(models.TextChoices):
-    VALID = "valid", "有效"
-    REVOKED = "revoked", "已注销"
-    EXPIRED = "expired", "已过期"
+    """What is stored; the answers add the profile's "unknown" for a certificate not found."""
+
+    VALID = profile.CertificateStatus.VALID.value, "有效"
+    REVOKED = profile.CertificateStatus.REVOKED.value, "已注销"
+    EXPIRED = profile.CertificateStatus.EXPIRED.value, "已过期"
 
 
 class CertificateQuerySet(models.QuerySet):
@@ -95,8 +99,8 @@ class Certificate(models.Model):
 
 
 class FileFormat(models.TextChoices):
-    PDF = "PDF", "PDF"
-    OFD = "OFD", "OFD"
+    PDF = profile.FileFormat.PDF.value, "PDF"
+    OFD = profile.FileFormat.OFD.value, "OFD"
 
 
 class CertificateFile(models.Model):

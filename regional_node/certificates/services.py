@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ysj_protocol import profile
 from ysj_protocol import status as st
 from ysj_protocol.certfile import CertFileError
 from ysj_protocol.contrib.compiled import CompiledLookup
@@ -27,46 +28,45 @@ from .models import (
     CertificateStatus,
     Disclosure,
     DownloadTicket,
-    FileFormat,
     Holder,
 )
 
-UNKNOWN = "unknown"
+UNKNOWN = profile.CertificateStatus.UNKNOWN.value
 logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------- answers
 def summary(certificate: Certificate) -> dict[str, Any]:
     """A search hit (docs/region-protocol.md): what 12.1.5 shows, plus our own reference."""
-    return {
-        "certificateRef": certificate.ref,
-        "certificateType": certificate.type_name,
-        "certificateTypeCode": getattr(certificate, "shared_type_code", "") or certificate.type_code,
-        "issueDept": certificate.issue_dept,
-        "certificateNumber": certificate.number,
-        "issueDate": certificate.issue_date.isoformat(),
-        "status": certificate.effective_status(),
-    }
+    return profile.search_entry(
+        ref=certificate.ref,
+        type_name=certificate.type_name,
+        type_code=getattr(certificate, "shared_type_code", "") or certificate.type_code,
+        issue_dept=certificate.issue_dept,
+        number=certificate.number,
+        issue_date=certificate.issue_date.isoformat(),
+        status=certificate.effective_status(),
+    )
 
 
 def details(certificate: Certificate) -> dict[str, Any]:
     """The fields of tables 6 and 7; an indefinite end of validity is an empty string (6.3 d)."""
     holder = certificate.holder
-    return {
-        "certificateRef": certificate.ref,
-        "certificateType": certificate.type_name,
-        "certificateTypeCode": certificate.type_code,
-        "certificateHolder": holder.name,
-        "certificateHolderCode": holder.code,
-        "certificateHolderType": holder.code_type,
-        "issueDept": certificate.issue_dept,
-        "certificateNumber": certificate.number,
-        "issueDate": certificate.issue_date.isoformat(),
-        "certificateValidateStart": certificate.valid_from.isoformat(),
-        "certificateValidateEnd": certificate.valid_until.isoformat() if certificate.valid_until else "",
-        "surface": certificate.surface,
-        "status": certificate.effective_status(),
-    }
+    return profile.info_answer(
+        ref=certificate.ref,
+        type_name=certificate.type_name,
+        type_code=certificate.type_code,
+        holder_name=holder.name,
+        holder_code=holder.code,
+        holder_code_type=holder.code_type,
+        issue_dept=certificate.issue_dept,
+        number=certificate.number,
+        issue_date=certificate.issue_date.isoformat(),
+        valid_start=certificate.valid_from.isoformat(),
+        valid_end=certificate.valid_until.isoformat() if certificate.valid_until else "",
+        surface=certificate.surface,
+        status=certificate.effective_status(),
+    )
 
 
 # ---------------------------------------------------------------------- reads
@@ -147,17 +147,12 @@ def _search_sql(codes: int, names: int, by_name: bool, by_type_name: bool, by_nu
 def catalog_aliases(codes: Iterable[str]) -> dict[str, str]:
     """Local type name -> shared code, for requested codes the region knows only from the catalog.
 
-    Regions keep their own type codes; the shared catalog (证照目录) published by the hub names each
-    entry's type, which is how a region maps its certificates to the shared codes (6.1 c). Read
-    from the per-process cache of the published configuration (exchange/published.py); when two
-    entries name the same type, the lower code wins.
+    The rule is the profile's (``ysj_protocol.profile.shared_type_aliases``); the catalog comes
+    from the per-process cache of the published configuration (exchange/published.py).
     """
     from ..exchange import published
 
-    aliases: dict[str, str] = {}
-    for code, name in published.catalog_names(codes).items():
-        aliases.setdefault(name, code)
-    return aliases
+    return profile.shared_type_aliases(published.catalog_names(codes))
 
 
 #: The reads of every info, file and status call, compiled once (ysj_protocol.contrib.compiled).
@@ -329,5 +324,3 @@ def seed_demo(region: str) -> tuple[int, int]:
         count += 1
     return len(holders), count
 
-
-FILE_FORMATS = tuple(FileFormat.values)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
+from ysj_protocol import profile
 
-class PublicationKind(models.TextChoices):
-    CATALOG = "catalog", "证照目录"
-    SCENARIO = "scenario", "用证清单"
-
-
-class PublicationAction(models.TextChoices):
-    PUBLISH = "publish", "发布"
-    UPDATE = "update", "更新"
-    WITHDRAW = "withdraw", "撤回"
+#: The profile's kinds and actions (docs/region-protocol.md); the stored values are the wire values.
+PublicationKind = models.TextChoices("PublicationKind", profile.text_choices(profile.PublicationKind))
+PublicationAction = models.TextChoices("PublicationAction", profile.text_choices(profile.PublicationAction))
 
 
 class Publication(models.Model):
@@ -39,18 +36,19 @@ class Publication(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.get_kind_display()} {self.code} {self.get_action_display()}"
 
-    def as_message(self) -> dict:
+    def as_message(self) -> dict[str, Any]:
         """The publication as the hub sent it (what is forwarded to subscribers)."""
-        return {
-            "publicationId": str(self.publication_id),
-            "sequence": self.sequence,
-            "kind": self.kind,
-            "action": self.action,
-            "code": self.code,
-            "publishedAt": self.published_at,
-            "payload": self.payload,
-            "signature": self.signature,
-        }
+        message = profile.publication_message(
+            publication_id=str(self.publication_id),
+            sequence=self.sequence,
+            kind=self.kind,
+            action=self.action,
+            code=self.code,
+            published_at=self.published_at,
+            payload=self.payload,
+        )
+        message["signature"] = self.signature
+        return message
 
 
 class PublishedEntry(models.Model):

@@ -9,13 +9,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ysj_protocol import profile
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
 from ..keys import hub_public_key
 from . import published
 from .models import Forwarding, Publication, PublicationAction, PublishedEntry, Subscriber
-from .signing import verify_publication
 
 
 @dataclass(slots=True)
@@ -25,13 +25,13 @@ class Receipt:
     applied: bool
 
     def answer(self) -> dict[str, Any]:
-        return {"accepted": True, "duplicate": self.duplicate, "applied": self.applied}
+        return profile.publication_receipt(duplicate=self.duplicate, applied=self.applied)
 
 
 def _check_payload(message: dict[str, Any]) -> None:
     """The payload names the object it is about: 12.1.3 entries by type code, 12.1.4 lists by item code."""
     payload = message["payload"]
-    key = "certificateTypeCode" if message["kind"] == "catalog" else "itemCode"
+    key = profile.PAYLOAD_CODE_FIELD[message["kind"]]
     if key in payload and str(payload[key]) != message["code"]:
         raise EnvelopeError(st.INVALID_PARAMETERS, f"payload.{key} 与 code 不一致")
 
@@ -45,7 +45,7 @@ def receive(message: dict[str, Any], *, raw: dict[str, Any] | None = None) -> Re
     known = Publication.objects.filter(publication_id=message["publicationId"]).first()
     if known is not None:
         return _duplicate(known)
-    if not verify_publication(raw if raw is not None else message, message["signature"], hub_public_key()):
+    if not profile.verify_publication(raw if raw is not None else message, message["signature"], hub_public_key()):
         raise EnvelopeError(st.INVALID_PARAMETERS, "signature 验证失败：发布不是由融合共享服务系统签发的")
     _check_payload(message)
     try:

@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
+from ysj_protocol.profile import TIME_FORMAT
 
 from . import published
-
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def _wall_time(value: str) -> dt.datetime | None:

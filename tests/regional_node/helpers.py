@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from regional_node.demo import VALID, DemoCertificate, DemoHolder, certificates_of
-from regional_node.exchange.signing import sign_publication
 from ysj_protocol.crypto import sm2
+from ysj_protocol.profile import sign_publication
 
 from ..keys import hub_key
 

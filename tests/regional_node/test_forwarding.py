@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from regional_node.exchange.signing import verify_publication
 from ysj_protocol import status as st
 from ysj_protocol.envelope import open_request, seal_response
+from ysj_protocol.profile import verify_publication
 
 from ..keys import hub_key, key_for
 from .helpers import publication

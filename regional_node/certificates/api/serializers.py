@@ -62,7 +62,7 @@ class FileParamsSerializer(CertificateRefSerializer):
     def validate_fileFormat(self, value: str) -> str:
         value = value.strip().upper()
         if value not in FileFormat.values:
-            raise serializers.ValidationError("应为 PDF 或 OFD")
+            raise serializers.ValidationError(f"应为 {' 或 '.join(FileFormat.values)}")
         return value
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from ysj_protocol import profile
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
@@ -41,7 +42,7 @@ class SearchView(NodeEnvelopeAPIView):
             number=params["certificateNumber"],
         )
         services.record_disclosure("search", found, params["audit"], ctx.request_id)
-        return {"total": len(found), "dataList": [services.summary(c) for c in found]}
+        return profile.search_answer([services.summary(c) for c in found])
 
 
 class InfoView(NodeEnvelopeAPIView):
@@ -74,13 +75,13 @@ class FileView(NodeEnvelopeAPIView):
         services.record_disclosure("file", [certificate], ctx.params["audit"], ctx.request_id)
         path = reverse("node-download", kwargs={"token": token})
         base = settings.NODE_PUBLIC_URL or ctx.request.build_absolute_uri("/").rstrip("/")
-        return {
-            "downloadUrl": f"{base}{path}",
-            "fileFormat": stored.file_format,
-            "size": stored.size,
-            "sm3": stored.sm3,
-            "expiresIn": settings.NODE_TICKET_SECONDS,
-        }
+        return profile.file_ticket_answer(
+            download_url=f"{base}{path}",
+            file_format=stored.file_format,
+            size=stored.size,
+            sm3=stored.sm3,
+            expires_in=settings.NODE_TICKET_SECONDS,
+        )
 
 
 class StatusView(NodeEnvelopeAPIView):
@@ -90,13 +91,13 @@ class StatusView(NodeEnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params
-        return {
-            "status": services.status_of(
+        return profile.status_answer(
+            services.status_of(
                 ref=params["certificateRef"],
                 number=params["certificateNumber"],
                 type_code=params["certificateTypeCode"],
             )
-        }
+        )
 
 
 @require_GET

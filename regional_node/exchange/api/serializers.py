@@ -6,6 +6,8 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from ysj_protocol.profile import TIME_FORMAT
+
 from ..models import PublicationAction, PublicationKind
 
 
@@ -21,7 +23,7 @@ class PublicationSerializer(serializers.Serializer):
 
     def validate_publishedAt(self, value: str) -> str:
         try:
-            dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+            dt.datetime.strptime(value, TIME_FORMAT)
         except ValueError as exc:
             raise serializers.ValidationError("应为 yyyy-MM-dd HH:mm:ss") from exc
         return value

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from ysj_protocol.profile import PUBLICATIONS_PATH, route
+
 from . import views
 
 urlpatterns = [
-    path("publications", views.PublicationView.as_view(), name="node-publications"),
+    path(route(PUBLICATIONS_PATH), views.PublicationView.as_view(), name="node-publications"),
     path("drills", views.drill, name="node-drills"),
 ]
