@@ -1,10 +1,11 @@
-"""The demo launcher: the hub and the four reference regional nodes on one machine.
+"""The demo launcher: the hub and one reference regional node per party on one machine.
 
     python -m ysj_portal.demo --host 127.0.0.1 --port 8000
 
 ``make demo`` runs ``manage.py load_demo`` first (which calls ``provision_regions`` below), then this.
-It creates the nodes' SM2 keys under ``var/keys/nodes/`` when missing, points the four
-``trust.Region`` rows at the nodes (ports 8101-8104 on loopback), starts the nodes with their demo
+The parties are the rows of ``ysj_protocol.regions``, in its order. The launcher creates the nodes'
+SM2 keys under ``var/keys/nodes/`` when missing, points the ``trust.Region`` rows at the nodes
+(ports 8101, 8102, ... on loopback, in the table's order), starts the nodes with their demo
 data and the hub (gunicorn, static files by WhiteNoise), a Celery worker when a broker is
 configured, prints where everything is and the demo accounts, and stops every child on Ctrl-C.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import os
 import signal
 import socket
@@ -26,10 +26,12 @@ from typing import Any
 
 import httpx
 
+from ysj_protocol import regions
 from ysj_protocol.crypto import sm2
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REGION_ORDER = ("SH", "JS", "ZJ", "AH")
+#: The parties, in the table's order: the order of the nodes' ports.
+REGION_ORDER = regions.CODES
 NODE_HOST = "127.0.0.1"
 NODE_BASE_PORT = 8101
 STARTUP_SECONDS = 90.0
@@ -60,30 +62,29 @@ def node_url(code: str, base_port: int = NODE_BASE_PORT) -> str:
 
 
 def provision_regions(base_port: int | None = None) -> list[Any]:
-    """Create or update the four ``trust.Region`` rows so that they point at the demo nodes.
+    """Create or update one ``trust.Region`` row per party so that they point at the demo nodes.
 
     Needs Django set up with the hub's settings (``load_demo`` calls it). The port base can be
     moved with ``YSJ_DEMO_NODE_PORT``; the nodes always listen on loopback.
     """
-    from trust.models import DIVISION_CODES, Region, RegionCode
+    from trust.models import Region
 
     base_port = base_port or int(os.environ.get("YSJ_DEMO_NODE_PORT", NODE_BASE_PORT))
-    names = dict(RegionCode.choices)
-    regions = []
-    for code in REGION_ORDER:
+    rows = []
+    for info in regions.REGIONS:
         region, _ = Region.objects.update_or_create(
-            code=code,
+            code=info.code,
             defaults={
-                "division_code": DIVISION_CODES[code],
-                "name": names[code],
-                "endpoint": node_url(code, base_port),
-                "account_id": f"region-{code.lower()}",
-                "public_key": node_key(code).public_key.hex(),
+                "division_code": info.division_code,
+                "name": info.name,
+                "endpoint": node_url(info.code, base_port),
+                "account_id": f"region-{info.code.lower()}",
+                "public_key": node_key(info.code).public_key.hex(),
                 "is_active": True,
             },
         )
-        regions.append(region)
-    return regions
+        rows.append(region)
+    return rows
 
 
 # ---------------------------------------------------------------------- children
@@ -180,13 +181,7 @@ def _child_env(**extra: str) -> dict[str, str]:
 
 def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> list[Child]:
     children = []
-    node_env_names = (
-        "NODE_DATABASE_URL",
-        "NODE_PRIVATE_KEY",
-        "NODE_DATA_DIR",
-        "NODE_REGION",
-        "NODE_KEY_FILE",
-    )
+    node_env_names = ("NODE_DATABASE_URL", "NODE_PRIVATE_KEY", "NODE_DATA_DIR", "NODE_REGION", "NODE_KEY_FILE")
     base_env = {
         k: v for k, v in _child_env().items() if k not in node_env_names and k != "DJANGO_SETTINGS_MODULE"
     }
@@ -208,17 +203,7 @@ def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> l
         children.append(
             Child(
                 name=f"地区节点 {code}",
-                args=[
-                    sys.executable,
-                    "-m",
-                    "regional_node",
-                    "serve",
-                    "--host",
-                    NODE_HOST,
-                    "--port",
-                    str(port),
-                    "--seed",
-                ],
+                args=[sys.executable, "-m", "regional_node", "serve", "--host", NODE_HOST, "--port", str(port), "--seed"],
                 env=env,
                 health_url=f"{node_url(code, base_port)}/healthz",
                 log_path=data_dir / "node.log",
@@ -236,24 +221,9 @@ def hub_children(host: str, port: int, workers: int) -> list[Child]:
         Child(
             name="融合共享服务系统",
             args=[
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "ysj_portal.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                "8",
-                "--worker-class",
-                "gthread",
-                "--timeout",
-                "120",
-                "--graceful-timeout",
-                "5",
-                "--log-level",
-                "warning",
+                sys.executable, "-m", "gunicorn", "ysj_portal.wsgi:application", "--bind", f"{host}:{port}",
+                "--workers", str(workers), "--threads", "8", "--worker-class", "gthread",
+                "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
             ],
             env=env,
             health_url=f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/",  # noqa: S104 - a listen address, not a bind
@@ -275,40 +245,17 @@ def hub_children(host: str, port: int, workers: int) -> list[Child]:
 
 
 # ---------------------------------------------------------------------- what is printed
-def demo_accounts() -> list[str]:
-    """Lines describing the demo accounts the other apps' demo modules declare (when present)."""
-    lines: list[str] = []
-    for module_name in ("ysj_portal.demo_accounts", "catalog.demo", "scenarios.demo", "trust.demo"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for attribute in ("DEMO_ACCOUNTS", "DEMO_USERS", "DEMO_ADMINS"):
-            for entry in getattr(module, attribute, ()) or ():
-                if isinstance(entry, dict):
-                    lines.append("  " + "  ".join(f"{k}={v}" for k, v in entry.items()))
-                elif isinstance(entry, (tuple, list)):
-                    lines.append("  " + "  ".join(str(v) for v in entry))
-                else:
-                    lines.append(f"  {entry}")
-        admins, password = getattr(module, "ADMINS", None), getattr(module, "DEMO_PASSWORD", None)
-        if isinstance(admins, dict) and password:
-            for region, username in admins.items():
-                lines.append(f"  地区管理员 {username}（{region}）密码 {password}  治理门户 /admin/")
-        applications = getattr(module, "DEMO_APPLICATIONS", None)
-        if applications and module_name == "trust.demo":
-            keys_dir = _var_dir() / "keys" / "apps"
-            for app in applications:
-                app_id, region = app[0], app[1]
-                secret_file = keys_dir / f"{app_id}.secret"
-                secret = (
-                    secret_file.read_text(encoding="utf-8").strip()
-                    if secret_file.exists()
-                    else "（运行 load_demo 生成）"
-                )
-                lines.append(
-                    f"  应用 {app_id}（{region}）appSecret={secret}  私钥 {keys_dir / (app_id + '.key')}"
-                )
+def account_lines() -> list[str]:
+    """The demo region administrators and application systems that ``load_demo`` created."""
+    from scenarios.demo import ADMINS, DEMO_PASSWORD
+    from trust.demo import DEMO_APPLICATIONS
+
+    lines = [f"  地区管理员 {username}（{code}）密码 {DEMO_PASSWORD}  治理门户 /admin/" for code, username in ADMINS.items()]
+    keys_dir = _var_dir() / "keys" / "apps"
+    for app_id, code, *_ in DEMO_APPLICATIONS:
+        secret_file = keys_dir / f"{app_id}.secret"
+        secret = secret_file.read_text(encoding="utf-8").strip() if secret_file.exists() else "（运行 load_demo 生成）"
+        lines.append(f"  应用 {app_id}（{code}）appSecret={secret}  私钥 {keys_dir / (app_id + '.key')}")
     return lines
 
 
@@ -329,9 +276,7 @@ def summary(host: str, port: int, base_port: int) -> str:
         lines.append(
             f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}"
         )
-    accounts = demo_accounts()
-    if accounts:
-        lines += ["  演示账号：", *accounts]
+    lines += ["  演示账号：", *account_lines()]
     lines += [
         "  演示持证主体：",
         f"    {DEMO_PERSON.name} 身份证 {DEMO_PERSON.code}（证照分布于 {'、'.join(sorted(regions_of(DEMO_PERSON)))}）",
@@ -434,7 +379,7 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        print("正在启动四个地区节点与融合共享服务系统……", flush=True)
+        print(f"正在启动{regions.numeral()}个地区节点与融合共享服务系统……", flush=True)
         for child in children:
             child.start()
         for child in children:
@@ -465,7 +410,7 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ysj_portal.demo", description="启动演示：融合共享服务系统与四个地区节点"
+        prog="python -m ysj_portal.demo", description=f"启动演示：融合共享服务系统与{regions.numeral()}个地区节点"
     )
     parser.add_argument("--host", default="127.0.0.1", help="融合共享服务系统监听地址")
     parser.add_argument("--port", type=int, default=8000, help="融合共享服务系统端口")
@@ -473,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         "--node-port",
         type=int,
         default=int(os.environ.get("YSJ_DEMO_NODE_PORT", NODE_BASE_PORT)),
-        help="第一个地区节点的端口（SH；其后依次为 JS、ZJ、AH）",
+        help=f"第一个地区节点的端口（{REGION_ORDER[0]}；其后依次为 {'、'.join(REGION_ORDER[1:])}）",
     )
     parser.add_argument("--workers", type=int, default=2, help="融合共享服务系统的 gunicorn 进程数")
     args = parser.parse_args(argv)

@@ -84,7 +84,12 @@ def places_text(codes: Iterable[str] | None = None, separator: str = "、") -> s
     return separator.join(BY_CODE[code].place_name if code in BY_CODE else code for code in chosen)
 
 
+def numeral(count: int | None = None) -> str:
+    """A count as the texts write it (``四``); by default the number of parties in the table."""
+    count = len(REGIONS) if count is None else count
+    return _NUMERALS[count] if 0 <= count < len(_NUMERALS) else str(count)
+
+
 def parties_label(count: int | None = None) -> str:
     """How the texts say "all the parties": ``四地`` for the four of the table today, ``五地`` for five."""
-    count = len(REGIONS) if count is None else count
-    return f"{_NUMERALS[count]}地" if 0 <= count < len(_NUMERALS) else f"{count} 地"
+    return f"{numeral(count)}地"
