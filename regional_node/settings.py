@@ -11,17 +11,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ysj_protocol import regions
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("YSJ_VAR_DIR", BASE_DIR / "var")
 
-REGIONS = {
-    "SH": ("上海市", "310000"),
-    "JS": ("江苏省", "320000"),
-    "ZJ": ("浙江省", "330000"),
-    "AH": ("安徽省", "340000"),
-}
+#: The parties a node may serve: code -> (name, division code), from the one table.
+REGIONS = {info.code: (info.name, info.division_code) for info in regions.REGIONS}
 
 NODE_REGION = env_str("NODE_REGION", "SH").strip().upper()
 if NODE_REGION not in REGIONS:

@@ -12,8 +12,8 @@ Format (version 1) — one line of printable ASCII, short enough for a QR code::
 
 - ``YSJSC1``: format marker and version.
 - ``<type>``: the short id of the code type (``CODE_TYPES`` below, e.g. ``suishenma``).
-- ``<region>``: the issuing region, ``SH``, ``JS``, ``ZJ`` or ``AH``. A type issued by one region
-  only (随申码 by 上海...) must name that region.
+- ``<region>``: the issuing region, one of the codes of ``ysj_protocol.regions`` (``SH``, ``JS``,
+  ``ZJ``, ``AH`` today). A type issued by one region only (随申码 by 上海...) must name that region.
 - ``<payload>``: unpadded Base64url of the UTF-8 JSON object
   ``{"iat": <issued, Unix seconds>, "exp": <expiry, Unix seconds>, "nonce": <32 hex>, "claims": {...}}``.
 - ``<signature>``: unpadded Base64url of the 64-byte SM2 signature (r||s, default user ID
@@ -45,6 +45,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import regions
 from .crypto import sm2
 from .identifiers import is_valid_resident_id, is_valid_uscc
 
@@ -52,8 +53,8 @@ PREFIX = "YSJSC1"
 MAX_TTL_SECONDS = 24 * 3600
 CLOCK_SKEW_SECONDS = 60
 MAX_LENGTH = 4096
-REGIONS = ("SH", "JS", "ZJ", "AH")
-DIVISION_TO_REGION = {"310000": "SH", "320000": "JS", "330000": "ZJ", "340000": "AH"}
+REGIONS = regions.CODES
+DIVISION_TO_REGION = {division: info.code for division, info in regions.BY_DIVISION.items()}
 CERTIFICATE_FIELDS = (
     "certificateRef",
     "certificateType",
@@ -170,11 +171,11 @@ def _b64decode(text: str, what: str) -> bytes:
 
 
 def normalise_region(region_code: str) -> str:
-    """``SH``/``JS``/``ZJ``/``AH`` from a letter code or a division code (310000...)."""
+    """A party's letter code (``SH``...) from a letter code or a division code (310000...)."""
     value = (region_code or "").strip().upper()
     value = DIVISION_TO_REGION.get(value, value)
     if value not in REGIONS:
-        raise MalformedServiceCode(f"签发地区 {region_code!r} 不是上海、江苏、浙江、安徽之一")
+        raise MalformedServiceCode(f"签发地区 {region_code!r} 不是{regions.places_text()}之一")
     return value
 
 

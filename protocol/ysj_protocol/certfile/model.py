@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .. import regions
 from .errors import CertFileError
 
 #: JSON schema marker written into every embedded document, so later revisions can be told apart.
@@ -22,19 +23,14 @@ SCHEMA = "ysj.certificate/1"
 
 @dataclass(frozen=True)
 class Region:
-    """One of the four issuing regions (三省一市)."""
+    """One issuing party (a row of ``ysj_protocol.regions``), as a certificate file names it."""
 
     code: str
     name: str
     division_code: str
 
 
-REGIONS: dict[str, Region] = {
-    "SH": Region("SH", "上海市", "310000"),
-    "JS": Region("JS", "江苏省", "320000"),
-    "ZJ": Region("ZJ", "浙江省", "330000"),
-    "AH": Region("AH", "安徽省", "340000"),
-}
+REGIONS: dict[str, Region] = {info.code: Region(info.code, info.name, info.division_code) for info in regions.REGIONS}
 
 _INTERNAL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Control characters cannot appear in XML 1.0 text nor be drawn; a line break is allowed in surface values.
@@ -43,7 +39,7 @@ _CONTROL_EXCEPT_NEWLINE_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
 
 def region(code: str) -> Region:
-    """Look a region up by its two-letter code; unknown codes are a caller error."""
+    """Look a region up by its letter code; unknown codes are a caller error."""
     try:
         return REGIONS[code]
     except KeyError:
