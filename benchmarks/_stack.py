@@ -1,4 +1,4 @@
-"""The whole chain for the sharing benchmarks: four regional nodes, the hub under gunicorn, a caller.
+"""The whole chain for the sharing benchmarks: one regional node per party, the hub under gunicorn, a caller.
 
 Everything runs as real processes on loopback: each reference node (``python -m regional_node
 serve``) with its own key, SQLite store and demo data; the hub under gunicorn on the database
@@ -23,8 +23,9 @@ from typing import Any
 
 import httpx
 
+from ysj_protocol.regions import CODES as REGIONS
+
 ROOT = Path(__file__).resolve().parent.parent
-REGIONS = ("SH", "JS", "ZJ", "AH")
 APP_ID = "bench-app"
 SCENARIO = "BENCH-SC"
 TYPES = {"111": "居民身份证", "112": "机动车驾驶证", "114": "不动产权证书"}
@@ -138,7 +139,7 @@ def _hub_env(workdir: Path, hub_private_hex: str) -> dict[str, str]:
 
 
 def start(*, hub_workers: int = 4, hub_threads: int = 8, node_threads: int = 32, urlconf: str | None = None) -> Stack:
-    """Start the four nodes and the hub, register everything, and issue the application's tokens."""
+    """Start the nodes (one per party) and the hub, register everything, and issue the application's tokens."""
     from ysj_protocol.crypto import sm2
 
     workdir = Path(tempfile.mkdtemp(prefix="ysj-bench-"))

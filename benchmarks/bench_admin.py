@@ -2,7 +2,7 @@
 
 A region administrator (SH) opens, through Django's test client, the pages used every day:
 
-- the scenario list changelist (four regions' states at a glance);
+- the scenario list changelist (every party's state at a glance);
 - "waiting for my region" (the same changelist, ``?awaiting=mine``);
 - the catalog changelist;
 - the publication delivery changelist.
@@ -56,6 +56,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from ysj_protocol import regions  # noqa: E402
+
 SMALL, LARGE = 100, 10_000
 MAX_RATIO = 3.0
 BATCH = 2_000
@@ -73,7 +75,7 @@ SCENARIOS = [
     "企业开办", "新生儿出生", "婚姻登记", "不动产登记", "餐饮店开办", "跨省就医备案", "社保关系转移", "机动车年检",
     "公积金提取", "教师资格认定", "户口迁移", "个体工商户设立",
 ]
-REGIONS = ("SH", "JS", "ZJ", "AH")
+REGIONS = regions.CODES
 
 
 def create_database() -> str:
@@ -102,20 +104,19 @@ class Dataset:
         from scenarios.models import RegionAdministrator
         from scenarios.permissions import REGION_ADMINS, ensure_groups
         from tests.catalog.factories import make_uscc
-        from trust.models import DIVISION_CODES, Region, RegionCode, TrustedApplication
+        from trust.models import Region, TrustedApplication
         from ysj_protocol.crypto import sm2
 
         self.rng = random.Random(20260101)
         self.now = timezone.now()
         self.make_uscc = make_uscc
-        names = dict(RegionCode.choices)
         self.regions = {
-            code: Region.objects.create(
-                code=code, division_code=DIVISION_CODES[code], name=names[code],
-                endpoint=f"http://127.0.0.1:9/{code.lower()}", account_id=f"region-{code.lower()}",
+            info.code: Region.objects.create(
+                code=info.code, division_code=info.division_code, name=info.name,
+                endpoint=f"http://127.0.0.1:9/{info.code.lower()}", account_id=f"region-{info.code.lower()}",
                 public_key=sm2.PrivateKey.generate().public_key.hex(),
             )
-            for code in REGIONS
+            for info in regions.REGIONS
         }
         ensure_groups()
         group = Group.objects.get(name=REGION_ADMINS)
@@ -129,7 +130,7 @@ class Dataset:
         self.applications = TrustedApplication.objects.bulk_create(
             TrustedApplication(
                 app_id=f"app-{i:04d}", name=f"{SCENARIOS[i % len(SCENARIOS)]}办理系统 {i}",
-                region=self.regions[REGIONS[i % 4]], corp_name="大数据中心", corp_code="12310000MB2F32867X", public_key=key,
+                region=self.regions[REGIONS[i % len(REGIONS)]], corp_name="大数据中心", corp_code="12310000MB2F32867X", public_key=key,
             )
             for i in range(200)
         )
@@ -181,7 +182,7 @@ class Dataset:
             roll = self.rng.random()
             status = CatalogStatus.PUBLISHED if roll < 0.85 else (
                 CatalogStatus.DRAFT if roll < 0.95 else CatalogStatus.WITHDRAWN)
-            region = REGIONS[i % 4]
+            region = REGIONS[i % len(REGIONS)]
             authority = f"{self.regions[region].name}{AUTHORITIES[i % len(AUTHORITIES)]}"
             type_name = CERTIFICATE_TYPES[i % len(CERTIFICATE_TYPES)]
             share_start = self.now - timedelta(days=self.rng.randint(1, 1500))
@@ -229,13 +230,13 @@ class Dataset:
             plans.append((i, plan))
         lists = []
         for i, (_, status, round_state) in plans:
-            name = f"{SCENARIOS[i % len(SCENARIOS)]}（{REGIONS[i % 4]}-{i}）"
+            name = f"{SCENARIOS[i % len(SCENARIOS)]}（{REGIONS[i % len(REGIONS)]}-{i}）"
             start = self.now - timedelta(days=rng.randint(1, 700))
             revision = rng.randint(1, 3) if status == ScenarioStatus.DRAFT else rng.randint(2, 5)
             live = status != ScenarioStatus.DRAFT
             lists.append(ScenarioList(
                 code=f"S{i:06d}", name=name, valid_start=start, description="", revision=revision,
-                round_state=round_state, proposed_by=self.regions[REGIONS[i % 4]], status=status,
+                round_state=round_state, proposed_by=self.regions[REGIONS[i % len(REGIONS)]], status=status,
                 published_revision=(revision - 1 if round_state == RoundState.PENDING else revision) if live else None,
                 published_name=name if live else "", published_valid_start=start if live else None,
                 first_published_at=start if live else None, updated_at=start if live else None,
@@ -259,8 +260,8 @@ class Dataset:
             ]
             at = scenario.valid_start
             events.append(ScenarioEvent(scenario_list=scenario, kind=EventKind.PROPOSED, revision=1,
-                                        actor=self.admins[REGIONS[scenario.pk % 4]], region=scenario.proposed_by, at=at))
-            # Earlier revisions: four confirmations each (they were published or superseded).
+                                        actor=self.admins[REGIONS[scenario.pk % len(REGIONS)]], region=scenario.proposed_by, at=at))
+            # Earlier revisions: one confirmation per party (they were published or superseded).
             for revision in range(1, scenario.revision):
                 for code in REGIONS:
                     confirmations.append(ScenarioConfirmation(
@@ -277,7 +278,7 @@ class Dataset:
             elif kind == "withdrawn":
                 deciders = list(REGIONS)
             else:
-                deciders = rng.sample(REGIONS, rng.randint(0, 3))
+                deciders = rng.sample(REGIONS, rng.randint(0, len(REGIONS) - 1))
             for code in deciders:
                 confirmations.append(ScenarioConfirmation(
                     scenario_list=scenario, region=self.regions[code], revision=scenario.revision,
