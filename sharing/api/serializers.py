@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from trust.envelope.serializers import AuditFieldsSerializer
+from ysj_protocol.regions import codes_text, parties_label
 
 
 class HolderQueryParamsSerializer(AuditFieldsSerializer):
@@ -54,7 +55,7 @@ class SearchResultSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     dataList = SearchItemSerializer(many=True)
     unavailableRegions = serializers.ListField(
-        child=serializers.CharField(), help_text="未能应答的地区代码（SH/JS/ZJ/AH）；为空表示四地均已应答"
+        child=serializers.CharField(), help_text=f"未能应答的地区代码（{codes_text('/')}）；为空表示{parties_label()}均已应答"
     )
 
 
@@ -67,7 +68,7 @@ class FileItemSerializer(serializers.Serializer):
     fileUrl = serializers.CharField(help_text="文件下载地址（短时有效的签名地址）")
 
 
-UNAVAILABLE_HELP = "未能应答的地区代码（SH/JS/ZJ/AH）；为空表示四地均已应答。仅基于持证主体的接口返回"
+UNAVAILABLE_HELP = f"未能应答的地区代码（{codes_text('/')}）；为空表示{parties_label()}均已应答。仅基于持证主体的接口返回"
 
 
 class FileResultSerializer(serializers.Serializer):
