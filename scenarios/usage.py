@@ -8,6 +8,7 @@ generation (``trust.registry``), so a call usually costs one small query. Only t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,15 @@ from ysj_protocol.envelope import EnvelopeError
 from .models import ScenarioList, ScenarioStatus
 
 
+def names_type(requested: Sequence[str], type_code: str, type_name: str) -> bool:
+    """Whether a certificate type is among the types a call names (codes or names); none named: every type.
+
+    The one narrowing rule of ``certificateType``: for the catalog entries of a list here, and
+    for the certificates a region answers, through ``UsageGrant.admits``.
+    """
+    return not requested or type_code in requested or type_name in requested
+
+
 @dataclass(slots=True)
 class UsageGrant:
     """What a call under ``scenario_list`` may obtain: the currently shared certificate types."""
@@ -29,9 +39,16 @@ class UsageGrant:
     scenario_list: ScenarioList
     allowed_type_codes: list[str] = field(default_factory=list)
     allowed_type_names: list[str] = field(default_factory=list)
+    #: The types the call named (``certificateType``), which narrowed the allowed ones.
+    requested: tuple[str, ...] = ()
 
-    def allows(self, type_name_or_code: str) -> bool:
-        return type_name_or_code in self.allowed_type_codes or type_name_or_code in self.allowed_type_names
+    def allows_code(self, type_code: str) -> bool:
+        """Whether a certificate of this shared type code may be handed out under the list."""
+        return type_code in self.allowed_type_codes
+
+    def admits(self, type_code: str, type_name: str) -> bool:
+        """Whether a certificate a region found (its code and name) is one this call may obtain."""
+        return self.allows_code(type_code) and names_type(self.requested, type_code, type_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +108,12 @@ def check_usage(
             raise EnvelopeError(status.CERTIFICATE_TYPE_NOT_IN_SCENARIO, wanted)
         if entry not in shared:
             raise EnvelopeError(status.CATALOG_NOT_SHARED, f"{entry.type_name}（{entry.type_code}）")
-    if requested:
-        shared = [e for e in shared if e.type_code in requested or e.type_name in requested]
-    elif not shared:
+    shared = [entry for entry in shared if names_type(requested, entry.type_code, entry.type_name)]
+    if not requested and not shared:
         raise EnvelopeError(status.CATALOG_NOT_SHARED, f"用证清单 {item_code} 当前没有处于共享期的证照目录")
     return UsageGrant(
         scenario_list=snapshot.scenario_list,
         allowed_type_codes=[e.type_code for e in shared],
         allowed_type_names=[e.type_name for e in shared],
+        requested=tuple(requested),
     )

@@ -18,13 +18,14 @@ import httpx
 from django.core import signing
 from django.utils import timezone
 
+from trust.calls import record_calls
 from ysj_protocol import status as st
 from ysj_protocol.crypto.sm3 import SM3Hash, sm3_hex
 
 from . import answers
+from .files import DOWNLOAD_SALT, link_lifetime
 from .models import FileLink
 from .regions import FILE_PATH, call_one, client_for
-from .services import DOWNLOAD_SALT, link_lifetime
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,9 @@ def open_download(signed_token: str, *, request_id: str) -> OpenedDownload:
     link = claim(signed_token)
     region = link.region
     params = {"certificateRef": link.certificate_ref, "fileFormat": link.file_format, "audit": link.audit}
-    answer = call_one(region, FILE_PATH, params, request_id=request_id)
+    answer = call_one(
+        region, FILE_PATH, params, request_id=request_id, recorder=lambda record: record_calls([record])
+    )
     try:
         if not answer.ok:
             raise answers.Garbage(answer.error or "no answer")

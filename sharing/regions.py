@@ -3,8 +3,9 @@
 One long-lived ``EnvelopeClient`` per region and process, so connections are kept alive across
 calls; the client is rebuilt only when the region's registration (address, key, account,
 timeout) or the hub's key changes. Calls run on a shared thread pool: worker threads never touch
-the database (their call records are collected and written by the requesting thread), so the
-pool does not hold database connections.
+the database (each call's record is kept on its answer and handed by the requesting thread to the
+caller's recorder, usually the served call's unit of work), so the pool holds no database
+connections.
 """
 
 from __future__ import annotations
@@ -12,39 +13,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
 
 from trust import registry
-from trust.calls import record_call, record_calls
 from trust.keys import hub_private_key
 from trust.models import Region
 from ysj_protocol.client import ClientError, EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
 from ysj_protocol.profile import FILE_PATH, INFO_PATH, SEARCH_PATH, STATUS_PATH  # noqa: F401 (re-exported)
-from ysj_protocol.records import MADE, CallRecord
+from ysj_protocol.records import MADE, CallRecord, Recorder
+
+from . import answers
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 #: Extra time the requesting thread waits beyond a region's own timeout before giving up on it.
 DEADLINE_GRACE = 0.25
-
-_local = threading.local()
-
-
-def _record(record: CallRecord) -> None:
-    """Recorder of every region client: buffered inside a fan-out worker, written directly otherwise."""
-    buffer = getattr(_local, "buffer", None)
-    if buffer is not None:
-        buffer.append(record)
-    else:
-        record_call(record)
-
 
 class _Clients:
     def __init__(self) -> None:
@@ -65,7 +56,6 @@ class _Clients:
                 account_id=region.caller_account_id,
                 private_key=hub_key,
                 timeout=region.timeout_seconds,
-                recorder=_record,
             )
             self._clients[region.pk] = (signature, client)
         if cached is not None:
@@ -121,12 +111,28 @@ class Answer:
     error: str = ""
     kind: str = ""  # "", "transport", "timeout", "protocol", "status", "invalid"
     status: str = ""
-    records: list[CallRecord] = field(default_factory=list)
+    #: The record of the call, set by the worker that made it.
+    record: CallRecord | None = None
     tag: Any = None
 
     @property
     def ok(self) -> bool:
         return self.data is not None and not self.error
+
+    def keep(self, record: CallRecord) -> None:
+        """The per-call recorder given to the client."""
+        self.record = record
+
+    def read(self, parse: Callable[[dict[str, Any]], T], what: str) -> T | None:
+        """The parsed answer, or None when the region failed or answered garbage (logged either way)."""
+        if not self.ok:
+            logger.warning("region %s did not answer %s: %s %s", self.region.code, what, self.kind, self.error)
+            return None
+        try:
+            return parse(self.data or {})
+        except answers.Garbage as exc:
+            logger.warning("region %s answered a malformed %s: %s", self.region.code, what, exc)
+            return None
 
 
 @dataclass(slots=True)
@@ -141,9 +147,8 @@ class Call:
 
 def _run(client: EnvelopeClient, call: Call, timeout: float, request_id: str) -> Answer:
     answer = Answer(region=call.region, tag=call.tag)
-    _local.buffer = answer.records
     try:
-        opened = client.call(call.path, call.params, timeout=timeout, request_id=request_id)
+        opened = client.call(call.path, call.params, timeout=timeout, request_id=request_id, recorder=answer.keep)
         if not isinstance(opened.data, dict):
             answer.error, answer.kind = "应答缺少业务数据", "protocol"
         else:
@@ -159,18 +164,15 @@ def _run(client: EnvelopeClient, call: Call, timeout: float, request_id: str) ->
     except Exception as exc:  # a bug or an unexpected failure must not take the search down
         logger.exception("region call %s %s failed", call.region.code, call.path)
         answer.error, answer.kind = f"{type(exc).__name__}", "protocol"
-    finally:
-        _local.buffer = None
     return answer
 
 
-def fan_out(calls: Sequence[Call], *, request_id: str, write_records: bool = True) -> list[Answer]:
+def fan_out(calls: Sequence[Call], *, request_id: str, recorder: Recorder) -> list[Answer]:
     """Make every call in parallel, each region within its own timeout; answers in call order.
 
     A call not finished by its region's deadline is given up (its answer says ``timeout``); the
     thread finishes on its own. Each call is made once: nothing is retried within one request.
-    Call records are written by the requesting thread: here, or with ``write_records=False`` by
-    the caller through ``write_call_records`` inside its own transaction.
+    Each call's record goes to ``recorder`` from the requesting thread, in call order.
     """
     if not calls:
         return []
@@ -181,41 +183,25 @@ def fan_out(calls: Sequence[Call], *, request_id: str, write_records: bool = Tru
         timeout = float(call.region.timeout_seconds or settings.YSJ_REGION_TIMEOUT)
         client = client_for(call.region)
         submitted.append((call, started + timeout + DEADLINE_GRACE, pool.submit(_run, client, call, timeout, request_id)))
-    answers: list[Answer] = []
+    results: list[Answer] = []
     for call, deadline, future in submitted:
         try:
-            answers.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
+            answer = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
             # The worker's own record will never be read: keep one saying the call was given up.
-            given_up = Answer(region=call.region, error="超时未应答", kind="timeout", tag=call.tag)
-            given_up.records.append(
-                CallRecord(
-                    direction=MADE, account_id=call.region.code, endpoint=call.path, http_status=0,
-                    status_code="", latency_ms=(time.monotonic() - started) * 1000, request_digest="",
-                    response_digest="", biz_num=str(call.params.get("audit", {}).get("bizNum", ""))[:64],
-                    request_id=request_id, error="deadline",
-                )
+            answer = Answer(region=call.region, error="超时未应答", kind="timeout", tag=call.tag)
+            answer.record = CallRecord(
+                direction=MADE, account_id=call.region.code, endpoint=call.path, http_status=0,
+                status_code="", latency_ms=(time.monotonic() - started) * 1000, request_digest="",
+                response_digest="", biz_num=str(call.params.get("audit", {}).get("bizNum", ""))[:64],
+                request_id=request_id, error="deadline",
             )
-            answers.append(given_up)
-    if write_records:
-        write_call_records(answers)
-    return answers
+        results.append(answer)
+        if answer.record is not None:
+            recorder(answer.record)
+    return results
 
 
-def take_call_records(answers: Sequence[Answer]) -> list[CallRecord]:
-    """The call records of ``answers``, handed over to the caller (each is written once)."""
-    records = [record for answer in answers for record in answer.records]
-    for answer in answers:
-        answer.records.clear()
-    return records
-
-
-def write_call_records(answers: Sequence[Answer]) -> None:
-    """Append the call records of ``answers`` in one insert (not one round trip per call)."""
-    record_calls(take_call_records(answers))
-
-
-def call_one(region: Region, path: str, params: dict[str, Any], *, request_id: str) -> Answer:
-    """One provider call, same error handling and deadline as a fan-out of one."""
-    return fan_out([Call(region=region, path=path, params=params)], request_id=request_id)[0]
-
+def call_one(region: Region, path: str, params: dict[str, Any], *, request_id: str, recorder: Recorder) -> Answer:
+    """One provider call, same error handling, deadline and record as a fan-out of one."""
+    return fan_out([Call(region=region, path=path, params=params)], request_id=request_id, recorder=recorder)[0]

@@ -1,86 +1,111 @@
-"""Checks run before every section-12 handler (7.3, 10.2), filling ``ctx.grants``.
+"""The checks run before every section-12 handler (7.3, 10.2): one ``authorize`` for every view.
 
 Order, each refusal with its own status code:
 
-1. Views with ``requires_access_token = False`` (12.2.1 registration) pass.
-2. Regions, identified by their registered SM2 key, may call the views marked
-   ``region_callers_allowed`` (12.1.3 catalog and 12.1.4 scenario-list queries: published
-   governance data the regions jointly confirmed) without an access token; any other view is
-   refused to them (2037): certificates are obtained by application systems only.
-3. The application access token in ``head.accessToken``: present (2001), known (2002), issued to
-   the calling application (2005), unrevoked (2004), unexpired (2003). One indexed query.
-4. Parameters with ``trustedToken``: the holder token, known (2012), issued to the same
-   application (2015), unrevoked (2014), unexpired (2013). One indexed query.
-5. Parameters with ``itemCode``: section 7.3 a-b and 9 c through ``scenarios.usage.check_usage``
-   (3xxx codes).
-
-Grants: ``application``, ``access_token``, ``holder`` (``trust.holders.HolderIdentity``) and
-``usage`` (the ``UsageGrant``), as far as each applies.
+1. The caller's kind must be one the view accepts (``callers``). A region calling a view meant
+   for application systems is refused (2037): certificates are obtained by applications only.
+   Regions, identified by their registered SM2 key, need no access token.
+2. Unless the view declares it needs none (12.2.1 registration), the application access token
+   in ``head.accessToken``: present (2001), known (2002), issued to the calling application
+   (2005), unrevoked (2004), unexpired (2003). One indexed query.
+3. Parameters with ``trustedToken``: the holder token, checked the same way (2011-2015).
+4. Parameters with ``itemCode``: sections 7.3 a-b and 9 c through the usage check the
+   ``scenarios`` app registers (3xxx codes); none registered: 9001, the check fails closed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Model
 from django.utils import timezone
 
 from ysj_protocol import status as st
 from ysj_protocol.contrib.compiled import CompiledLookup
 from ysj_protocol.envelope import EnvelopeError
 
-from .models import AccessToken, HolderToken
-from .parties import REGION
+from .grants import CallerKind, Grant, Usage, UsageCheck
+from .models import AccessToken, HolderToken, TrustedApplication
+from .parties import Party
+from .services import holder_identity
 from .tokens import MAX_TOKEN_LENGTH, token_digest
 
-if TYPE_CHECKING:
-    import datetime as dt
 
-    from ysj_protocol.contrib.drf import CallContext
-
-    from .envelope.views import EnvelopeAPIView
-    from .models import TrustedApplication
-
-#: Route names regions may call without an access token, for views that do not set
-#: ``region_callers_allowed`` themselves.
-REGION_ROUTES = frozenset({"catalog-query", "scenario-query"})
-
-
-def authorize_call(view: EnvelopeAPIView, ctx: CallContext) -> None:
-    if not getattr(view, "requires_access_token", True):
-        return
-    if ctx.party.kind == REGION:
-        if _region_allowed(view, ctx):
-            ctx.grants["region"] = ctx.party.region
-            return
-        raise EnvelopeError(st.REGION_CALLER_NOT_ALLOWED)
-    application = ctx.party.application
-    now = timezone.now()
-    ctx.grants["application"] = application
-    ctx.grants["access_token"] = check_access_token(ctx.head.get("accessToken"), application, now)
-    if "trustedToken" in ctx.params:
-        from .services import holder_identity
-
-        row = check_holder_token(ctx.params.get("trustedToken"), application, now)
-        ctx.grants["holder"] = holder_identity(row)
-    if "itemCode" in ctx.params:
-        ctx.grants["usage"] = _check_usage(application, ctx.params, now)
-
-
-def _region_allowed(view: EnvelopeAPIView, ctx: CallContext) -> bool:
-    if getattr(view, "region_callers_allowed", False):
-        return True
-    match = getattr(ctx.request, "resolver_match", None)
-    return bool(match and match.url_name in REGION_ROUTES)
+def authorize(
+    *,
+    party: Party,
+    callers: frozenset[CallerKind],
+    requires_access_token: bool,
+    head: dict[str, Any],
+    params: dict[str, Any],
+    now: dt.datetime | None = None,
+) -> Grant:
+    """The grant of one call, or a refusal (``EnvelopeError``) naming the first check that fails."""
+    kind = CallerKind(party.kind)
+    if kind not in callers:
+        if kind is CallerKind.REGION:
+            raise EnvelopeError(st.REGION_CALLER_NOT_ALLOWED)
+        raise EnvelopeError(st.APP_NOT_TRUSTED)
+    if kind is CallerKind.REGION:
+        return Grant(kind=kind, party=party)
+    application = party.application
+    if application is None:  # pragma: no cover - an application party always carries its row
+        raise EnvelopeError(st.APP_NOT_TRUSTED)
+    if not requires_access_token:
+        return Grant(kind=kind, party=party, application=application)
+    now = now or timezone.now()
+    access_token = check_token(ACCESS_TOKEN, head.get("accessToken"), application, now)
+    holder = None
+    if "trustedToken" in params:
+        holder = holder_identity(check_token(HOLDER_TOKEN, params.get("trustedToken"), application, now))
+    usage = check_usage(application, params, now) if "itemCode" in params else None
+    return Grant(
+        kind=kind, party=party, application=application, access_token=access_token, holder=holder, usage=usage
+    )
 
 
-#: The two lookups of every call, compiled once (ysj_portal.compiled).
-_access_token_by_digest = CompiledLookup(
-    AccessToken,
-    lambda digest: AccessToken.objects.only("id", "application_id", "prefix", "expires_at", "revoked_at").filter(
-        token_hash=digest
+# ---------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """How one kind of token is found and what each refusal answers."""
+
+    lookup: CompiledLookup
+    missing: st.Status
+    invalid: st.Status
+    foreign: st.Status
+    revoked: st.Status
+    expired: st.Status
+    expired_hint: str | None = None
+
+
+#: The two lookups of every call, compiled once (ysj_protocol.contrib.compiled).
+ACCESS_TOKEN = TokenCheck(
+    lookup=CompiledLookup(
+        AccessToken,
+        lambda digest: AccessToken.objects.only(
+            "id", "application_id", "prefix", "expires_at", "revoked_at"
+        ).filter(token_hash=digest),
     ),
+    missing=st.ACCESS_TOKEN_MISSING,
+    invalid=st.ACCESS_TOKEN_INVALID,
+    foreign=st.ACCESS_TOKEN_FOREIGN,
+    revoked=st.ACCESS_TOKEN_REVOKED,
+    expired=st.ACCESS_TOKEN_EXPIRED,
+    expired_hint="请重新调用可信应用注册接口申领",
 )
-_holder_token_by_digest = CompiledLookup(HolderToken, lambda digest: HolderToken.objects.filter(token_hash=digest))
+HOLDER_TOKEN = TokenCheck(
+    lookup=CompiledLookup(HolderToken, lambda digest: HolderToken.objects.filter(token_hash=digest)),
+    missing=st.HOLDER_TOKEN_MISSING,
+    invalid=st.HOLDER_TOKEN_INVALID,
+    foreign=st.HOLDER_TOKEN_FOREIGN,
+    revoked=st.HOLDER_TOKEN_REVOKED,
+    expired=st.HOLDER_TOKEN_EXPIRED,
+)
 
 
 def _lookup_value(token: Any) -> str | None:
@@ -92,36 +117,32 @@ def _lookup_value(token: Any) -> str | None:
     return token_digest(token)
 
 
-def check_access_token(token: Any, application: TrustedApplication, now: dt.datetime) -> AccessToken:
+def check_token(check: TokenCheck, token: Any, application: TrustedApplication, now: dt.datetime) -> Model:
+    """The token's row if ``application`` may use it at ``now``, else the refusal of ``check``."""
     if token is None or (isinstance(token, str) and not token.strip()):
-        raise EnvelopeError(st.ACCESS_TOKEN_MISSING)
+        raise EnvelopeError(check.missing)
     digest = _lookup_value(token)
-    row = _access_token_by_digest.first(digest) if digest else None
+    row = check.lookup.first(digest) if digest else None
     if row is None:
-        raise EnvelopeError(st.ACCESS_TOKEN_INVALID)
+        raise EnvelopeError(check.invalid)
     if row.application_id != application.pk:
-        raise EnvelopeError(st.ACCESS_TOKEN_FOREIGN)
+        raise EnvelopeError(check.foreign)
     if row.is_revoked:
-        raise EnvelopeError(st.ACCESS_TOKEN_REVOKED)
+        raise EnvelopeError(check.revoked)
     if row.is_expired(now):
-        raise EnvelopeError(st.ACCESS_TOKEN_EXPIRED, "请重新调用可信应用注册接口申领")
+        raise EnvelopeError(check.expired, check.expired_hint)
     return row
 
 
-def check_holder_token(token: Any, application: TrustedApplication, now: dt.datetime) -> HolderToken:
-    if token is None or (isinstance(token, str) and not token.strip()):
-        raise EnvelopeError(st.HOLDER_TOKEN_MISSING)
-    digest = _lookup_value(token)
-    row = _holder_token_by_digest.first(digest) if digest else None
-    if row is None:
-        raise EnvelopeError(st.HOLDER_TOKEN_INVALID)
-    if row.application_id != application.pk:
-        raise EnvelopeError(st.HOLDER_TOKEN_FOREIGN)
-    if row.is_revoked:
-        raise EnvelopeError(st.HOLDER_TOKEN_REVOKED)
-    if row.is_expired(now):
-        raise EnvelopeError(st.HOLDER_TOKEN_EXPIRED)
-    return row
+# ---------------------------------------------------------------- scenario-list usage
+
+_usage_check: UsageCheck | None = None
+
+
+def register_usage_check(check: UsageCheck | None) -> None:
+    """Install the scenario-list check (``scenarios`` does, when its app loads); None removes it."""
+    global _usage_check
+    _usage_check = check
 
 
 def requested_types(params: dict[str, Any]) -> list[str]:
@@ -130,9 +151,8 @@ def requested_types(params: dict[str, Any]) -> list[str]:
     return [value.strip()] if isinstance(value, str) and value.strip() else []
 
 
-def _check_usage(application: TrustedApplication, params: dict[str, Any], now: dt.datetime) -> Any:
-    try:
-        from scenarios.usage import check_usage
-    except ImportError as exc:  # fail closed until the scenario-list checks are deployed
-        raise EnvelopeError(st.NOT_IMPLEMENTED, "用证清单核验尚未启用") from exc
-    return check_usage(application, params["itemCode"], requested_types(params), at=now)
+def check_usage(application: TrustedApplication, params: dict[str, Any], now: dt.datetime) -> Usage:
+    check: Callable[..., Usage] | None = _usage_check
+    if check is None:  # fail closed until the scenario-list checks are deployed
+        raise EnvelopeError(st.NOT_IMPLEMENTED, "用证清单核验尚未启用")
+    return check(application, params["itemCode"], requested_types(params), at=now)

@@ -6,6 +6,7 @@ from catalog.models import CatalogEntry
 from catalog.payloads import catalog_item
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from trust.grants import APPLICATIONS_AND_REGIONS
 
 from .serializers import CatalogQueryParamsSerializer, CatalogQueryResultSerializer
 
@@ -24,6 +25,7 @@ class CatalogQueryView(EnvelopeAPIView):
     """12.1.3: the published catalog entries inside their share window, in one query."""
 
     params_serializer_class = CatalogQueryParamsSerializer
+    callers = APPLICATIONS_AND_REGIONS  # published governance data the regions jointly confirmed
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         entries = CatalogEntry.objects.shared_at().order_by("type_code")

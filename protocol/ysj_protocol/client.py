@@ -102,8 +102,14 @@ class EnvelopeClient:
         timeout: float | None = None,
         request_id: str | None = None,
         check: bool = True,
+        recorder: Recorder | None = None,
     ) -> envelope.OpenedResponse:
-        """Call ``path`` with ``params``; with ``check`` a non-zero status raises StatusError."""
+        """Call ``path`` with ``params``; with ``check`` a non-zero status raises StatusError.
+
+        The call's record goes to ``recorder`` if given, else to the client's own: a caller that
+        keeps each call's record with its own work (the hub's fan-out) passes one per call.
+        """
+        recorder = recorder if recorder is not None else self.recorder
         request_id = request_id or uuid.uuid4().hex
         body = envelope.seal_request(
             self.account_id, params, self.peer.public_key, head=head, base64_wrap=self.base64_wrap
@@ -140,8 +146,8 @@ class EnvelopeClient:
                 raise StatusError(opened.status, opened.message, http_status)
             return opened
         finally:
-            if self.recorder is not None:
-                self.recorder(
+            if recorder is not None:
+                recorder(
                     CallRecord(
                         direction=MADE,
                         account_id=self.peer.name or self.peer.base_url,

@@ -9,6 +9,7 @@ from scenarios.models import ScenarioList
 from scenarios.payloads import scenario_item, shared_entries
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from trust.grants import APPLICATIONS_AND_REGIONS
 from trust.models import TrustedApplication
 from trust.parties import APPLICATION
 from ysj_protocol import status
@@ -35,6 +36,7 @@ class ScenarioQueryView(EnvelopeAPIView):
     """
 
     params_serializer_class = ScenarioQueryParamsSerializer
+    callers = APPLICATIONS_AND_REGIONS  # a region configures the application systems of its own region
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         app_id = ctx.params["appId"]

@@ -10,7 +10,12 @@ from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
 from ysj_protocol.client import REQUEST_ID_HEADER
 
-from .. import downloads, services
+from .. import downloads
+from ..caller import caller_from
+from ..files import file_by_holder, file_by_id
+from ..info import info_by_holder, info_by_id
+from ..search import search
+from ..verification import verify
 from .serializers import (
     CertificateIdParamsSerializer,
     FileByHolderParamsSerializer,
@@ -26,12 +31,6 @@ from .serializers import (
 TAGS = ["电子证照共享"]
 
 
-def answer_with_records(ctx: CallContext, answered: services.Answered) -> dict[str, Any]:
-    """The answer's data; its records are written with the record of this call before it leaves."""
-    ctx.record_with = answered.save
-    return answered.data
-
-
 @extend_schema_view(
     post=envelope_schema(
         summary="电子证照检索服务接口", section="12.1.5", params=HolderQueryParamsSerializer,
@@ -43,7 +42,7 @@ class CertificateSearchView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return answer_with_records(ctx, services.search(services.caller_from(ctx, needs_holder=True)))
+        return search(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
 
 
 @extend_schema_view(
@@ -57,7 +56,7 @@ class FileByIdView(EnvelopeAPIView):
     params_serializer_class = FileByIdParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return answer_with_records(ctx, services.file_by_id(services.caller_from(ctx)))
+        return file_by_id(caller=caller_from(ctx), work=ctx.work)
 
 
 @extend_schema_view(
@@ -71,7 +70,7 @@ class FileByHolderView(EnvelopeAPIView):
     params_serializer_class = FileByHolderParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return answer_with_records(ctx, services.file_by_holder(services.caller_from(ctx, needs_holder=True)))
+        return file_by_holder(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
 
 
 @extend_schema_view(
@@ -84,7 +83,7 @@ class InfoByIdView(EnvelopeAPIView):
     params_serializer_class = CertificateIdParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return answer_with_records(ctx, services.info_by_id(services.caller_from(ctx)))
+        return info_by_id(caller=caller_from(ctx), work=ctx.work)
 
 
 @extend_schema_view(
@@ -97,7 +96,7 @@ class InfoByHolderView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return answer_with_records(ctx, services.info_by_holder(services.caller_from(ctx, needs_holder=True)))
+        return info_by_holder(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
 
 
 @extend_schema_view(
@@ -111,7 +110,7 @@ class CertificateVerifyView(EnvelopeAPIView):
     params_serializer_class = VerifyParamsSerializer
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
-        return answer_with_records(ctx, services.verify(services.caller_from(ctx)))
+        return verify(caller=caller_from(ctx), work=ctx.work)
 
 
 def _refusal(exc: downloads.DownloadRefused, request_id: str) -> HttpResponse:

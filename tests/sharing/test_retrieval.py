@@ -162,18 +162,16 @@ def _refuse(*args, **kwargs):
 
 
 def _links_fail(monkeypatch):
-    monkeypatch.setattr(type(FileLink.objects), "bulk_create", _refuse)
+    monkeypatch.setattr(FileLink.objects, "bulk_create", _refuse)
 
 
 def _retrieval_fails(monkeypatch):
-    monkeypatch.setattr("sharing.services.record_retrieval", _refuse)
+    monkeypatch.setattr(Retrieval.objects, "bulk_create", _refuse)
 
 
 def _served_record_fails(monkeypatch):
-    class Unwritable:
-        save = _refuse
-
-    monkeypatch.setattr("sharing.services.call_row", lambda record: Unwritable())
+    # The last write of the unit of work: everything inserted before it must be rolled back.
+    monkeypatch.setattr("trust.work.call_row", _refuse)
 
 
 @pytest.mark.parametrize(
@@ -192,3 +190,40 @@ def test_no_address_or_data_leaves_when_its_records_cannot_be_written(app, monke
     assert not FileLink.objects.exists()
     (served,) = _served(path)
     assert (served.status_code, served.http_status) == ("9999", 500)
+
+
+def test_the_regions_call_records_of_12_1_8_commit_with_the_answer(app, monkeypatch):
+    from trust import work
+    from trust.models import EnvelopeCall
+
+    certificate_id = _id_of(app, "机动车驾驶证")
+    seen = []
+    real_commit = work.commit
+
+    def commit(unit, served):
+        # Made, but not yet written: the region's record waits in the unit of work.
+        seen.append((
+            [(r.account_id, r.endpoint) for r in unit.calls],
+            EnvelopeCall.objects.filter(request_id=served.request_id).count(),
+        ))
+        real_commit(unit, served)
+
+    monkeypatch.setattr("trust.envelope.views.commit", commit)
+    response = app.by_id(INFO_BY_ID, certificate_id)
+    assert response.ok, response.message
+    assert seen == [([("JS", "/api/v1/certificates/info")], 0)]
+    (served,) = _served(INFO_BY_ID)
+    made = EnvelopeCall.objects.get(direction="out", request_id=served.request_id)
+    assert (made.account_id, made.endpoint) == ("JS", "/api/v1/certificates/info")
+    assert Retrieval.objects.get(kind=RetrievalKind.INFO_BY_ID).request_id == served.request_id
+
+
+def test_the_region_call_of_a_refused_12_1_8_is_still_recorded(app, regional_nodes):
+    from trust.models import EnvelopeCall
+
+    certificate_id = _id_of(app, "不动产权证书")
+    with regional_nodes.down("ZJ"), regional_nodes.down("AH"):
+        response = app.by_id(INFO_BY_ID, certificate_id)
+    assert response.status == "4005"
+    (served,) = _served(INFO_BY_ID)
+    assert EnvelopeCall.objects.filter(direction="out", request_id=served.request_id).count() == 1

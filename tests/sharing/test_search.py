@@ -68,7 +68,7 @@ def test_nothing_leaves_when_the_records_cannot_be_written(app, monkeypatch):
     def refuse(*args, **kwargs):
         raise DatabaseError("could not extend file")
 
-    monkeypatch.setattr("sharing.services.save_together", refuse)
+    monkeypatch.setattr(Retrieval.objects, "bulk_create", refuse)
     response = app.search()
     assert response.status == "9999"
     assert "dataList" not in (response.data or {})

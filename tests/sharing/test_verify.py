@@ -149,3 +149,29 @@ def test_bad_input_is_refused_with_1007(app, params, field):
     assert response.status == "1007"
     assert field in response.message
     assert not Retrieval.objects.exists()
+
+
+def test_the_status_call_commits_with_the_answer_or_not_at_all(app, regional_nodes, monkeypatch):
+    from django.db import DatabaseError
+
+    from trust.models import EnvelopeCall
+
+    content = genuine_file(regional_nodes["SH"], ID_CARD, "PDF")
+    real_bulk_create = Retrieval.objects.bulk_create
+
+    def refuse_once(*args, **kwargs):
+        # The region's record is in the same transaction as the retrieval record: not written yet.
+        assert not EnvelopeCall.objects.filter(direction="out", endpoint="/api/v1/certificates/status").exists()
+        monkeypatch.setattr(Retrieval.objects, "bulk_create", real_bulk_create)
+        raise DatabaseError("could not extend file")
+
+    monkeypatch.setattr(Retrieval.objects, "bulk_create", refuse_once)
+    refused = verify(app, content, "PDF")
+    assert refused.status == "9999" and "result" not in (refused.data or {})
+    assert not Retrieval.objects.exists()
+    answered = verify(app, content, "PDF")
+    assert answered.data["result"] == "1"
+    served = EnvelopeCall.objects.filter(direction="in", endpoint=VERIFY, status_code="0").get()
+    made = EnvelopeCall.objects.get(direction="out", endpoint="/api/v1/certificates/status", request_id=served.request_id)
+    assert made.account_id == "SH"
+    assert Retrieval.objects.get(kind=RetrievalKind.VERIFY).request_id == served.request_id

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from trust.access import check_access_token
+from trust.access import ACCESS_TOKEN, check_token, register_usage_check
 from trust.models import ApplicationStatus
 from trust.services import set_application_status
 
@@ -75,7 +75,7 @@ def test_suspended_application_cannot_call_even_with_a_token(http, app_a):
 def test_access_token_check_is_one_query(app_a, django_assert_num_queries):
     token = access_token(app_a)
     with django_assert_num_queries(1):
-        check_access_token(token, app_a, timezone.now())
+        check_token(ACCESS_TOKEN, token, app_a, timezone.now())
 
 
 # ---------------------------------------------------------------- holder tokens
@@ -162,3 +162,28 @@ def test_region_may_not_call_other_endpoints(http):
     RegionFactory(code="AH")
     answer = call(http, PROBE, {}, account="region-ah", key_name="region-AH")
     assert (answer.http_status, answer.status) == (403, "2037")
+
+
+def test_region_may_query_the_catalog_without_an_access_token(http):
+    RegionFactory(code="SH")
+    answer = call(http, "/api/v1/catalogs/query", {}, account="region-sh", key_name="region-SH")
+    assert answer.status == "0", answer
+
+
+def test_region_may_not_register_as_an_application(http):
+    RegionFactory(code="JS")
+    params = {"appId": "region-js", "appSecret": "x", "corpName": "x", "corpCode": "x"}
+    answer = call(http, "/api/v1/trust/apps/register", params, account="region-js", key_name="region-JS")
+    assert (answer.http_status, answer.status) == (403, "2037")
+
+
+def test_without_a_registered_usage_check_calls_under_a_list_fail_closed(http, app_a, scenario):
+    from scenarios.usage import check_usage
+
+    register_usage_check(None)
+    try:
+        answer = probe(http, app_a, {"itemCode": "SCN-HOUSING"}, token=access_token(app_a))
+    finally:
+        register_usage_check(check_usage)
+    assert answer.status == "9001"
+    assert "用证清单核验尚未启用" in answer.message

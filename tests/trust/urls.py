@@ -1,4 +1,4 @@
-"""A test-only endpoint behind the real access checks: it answers what ``ctx.grants`` holds."""
+"""A test-only endpoint behind the real access checks: it answers what ``ctx.grant`` holds."""
 
 from django.urls import include, path
 from rest_framework import serializers
@@ -16,12 +16,11 @@ class ProbeView(EnvelopeAPIView):
     params_serializer_class = ProbeParams
 
     def handle(self, ctx: CallContext) -> dict:
-        grants = ctx.grants
-        holder = grants.get("holder")
-        usage = grants.get("usage")
+        grant = ctx.grant
+        holder, usage = grant.holder, grant.usage
         return {
-            "application": grants["application"].app_id if "application" in grants else None,
-            "region": grants["region"].code if "region" in grants else None,
+            "application": grant.application.app_id if grant.application else None,
+            "region": grant.region.code if grant.region else None,
             "holder": {"name": holder.name, "codeType": holder.code_type, "code": holder.code} if holder else None,
             "usage": sorted(usage.allowed_type_codes) if usage else None,
         }

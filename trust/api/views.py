@@ -95,7 +95,7 @@ class ServiceCodeVerifyView(EnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return services.verify_service_code(
-            application=ctx.grants["application"], qr_code=ctx.params["qrCode"], usage=ctx.grants["usage"]
+            application=ctx.grant.application, qr_code=ctx.params["qrCode"], usage=ctx.grant.usage
         )
 
 
@@ -116,7 +116,7 @@ class HolderTokenView(CodeMsgAnswerMixin, EnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params
-        application = ctx.grants["application"]
+        application = ctx.grant.application
         fields = {
             "auth_type": params["authType"],
             "transaction_id": params["transactionId"],

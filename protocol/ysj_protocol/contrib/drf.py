@@ -14,9 +14,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from django.core.exceptions import RequestDataTooBig
@@ -88,12 +87,11 @@ class CallContext:
     params: dict[str, Any]
     request_id: str
     base64_wrapped: bool = False
-    # Filled by the access checks: the access token, holder token, scenario list...
-    grants: dict[str, Any] = field(default_factory=dict)
-    #: Set by a handler whose own records must be written with the record of this call, in one
-    #: transaction: called with that record once the answer is sealed, before it leaves. If it
-    #: raises, nothing of the answer leaves: the caller gets an internal error (9999) instead.
-    record_with: Callable[[CallRecord], None] | None = None
+    #: What the deployment's access checks established (``authorize``; the hub's ``trust.grants.Grant``).
+    grant: Any = None
+    #: The deployment's unit of work (``new_work``): what the call produces, which ``commit``
+    #: keeps with the record of the call before the answer leaves.
+    work: Any = None
 
     @property
     def account_id(self) -> str:
@@ -104,16 +102,14 @@ class EnvelopeAPIView(APIView):
     """Subclasses set ``params_serializer_class`` and implement ``handle``.
 
     A deployment binds the view to its registry and key by overriding ``resolve_party``,
-    ``private_key`` and ``record``.
+    ``private_key`` and ``record``; to keep what a call produced with its record, ``new_work``
+    and ``commit``.
     """
 
     authentication_classes: ClassVar[list] = []
     permission_classes: ClassVar[list] = []
     throttle_classes: ClassVar[list] = []
     params_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
-    #: Whether the call needs an application access token (all but 12.2.1 do).
-    requires_access_token: ClassVar[bool] = True
-
     # ------------------------------------------------------------------ dispatch
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self._started = time.perf_counter()
@@ -125,6 +121,7 @@ class EnvelopeAPIView(APIView):
         self._request_bytes = b""
         self._request_digest: Future[str] | None = None
         self._recorded = False
+        self.call_context: CallContext | None = None
         response = super().dispatch(request, *args, **kwargs)
         response[REQUEST_ID_HEADER] = self._request_id
         if not self._recorded:
@@ -148,11 +145,10 @@ class EnvelopeAPIView(APIView):
             request_id=self._request_id,
         )
 
-    def _record_with(
-        self, writer: Callable[[CallRecord], None], request: HttpRequest, response: HttpResponse
-    ) -> HttpResponse:
+    def _commit(self, ctx: CallContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """The sealed answer, once ``commit`` kept what the call produced; otherwise 9999 and nothing of it."""
         try:
-            writer(self._call_record(request, response))
+            self.commit(ctx, self._call_record(request, response))
         except Exception:
             logger.exception("could not write the records of %s (request %s)", type(self).__name__, self._request_id)
             return self.answer(st.INTERNAL_ERROR, None)
@@ -183,13 +179,12 @@ class EnvelopeAPIView(APIView):
             params=params,
             request_id=self._request_id,
             base64_wrapped=self._base64,
+            work=self.new_work(),
         )
+        self.call_context = ctx
         self.authorize(ctx)
         result = self.handle(ctx)
-        response = self.answer(st.OK, result)
-        if ctx.record_with is not None:
-            response = self._record_with(ctx.record_with, request, response)
-        return response
+        return self._commit(ctx, request, self.answer(st.OK, result))
 
     def _read_body(self, request: Request) -> Any:
         content_type = request.content_type or ""
@@ -226,10 +221,22 @@ class EnvelopeAPIView(APIView):
         raise NotImplementedError
 
     def record(self, record: CallRecord) -> None:
-        """Keep the record of the call; by default nothing is kept."""
+        """Keep the record of the call (a refused one, or through ``commit`` an answered one); by default nothing."""
+
+    def new_work(self) -> Any:
+        """The unit of work of a call about to be handled (``ctx.work``); by default none."""
+        return None
+
+    def commit(self, ctx: CallContext, served: CallRecord) -> None:
+        """Keep what an answered call produced with ``served``, its record, before the answer leaves.
+
+        Runs once the answer is sealed; if it raises, the caller gets 9999 and nothing of the
+        answer. By default the record alone is kept, as ``record`` keeps it.
+        """
+        self.record(served)
 
     def authorize(self, ctx: CallContext) -> None:
-        """Access checks before the handler; by default a registered, active caller suffices."""
+        """Access checks before the handler, setting ``ctx.grant``; by default a registered, active caller suffices."""
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         raise EnvelopeError(st.NOT_IMPLEMENTED)

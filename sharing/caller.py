@@ -1,0 +1,77 @@
+"""Who asks: the application, holder and scenario list of one sharing call, as the access checks granted them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from trust.grants import Grant, Usage
+from trust.holders import HolderIdentity
+from trust.models import TrustedApplication
+from ysj_protocol import status as st
+from ysj_protocol.contrib.drf import CallContext
+from ysj_protocol.envelope import EnvelopeError
+
+from .certificate_ids import resolve_certificate_id
+from .holders import holder_key_of
+from .models import CertificateID
+from .regions import audit_of
+
+
+@dataclass(slots=True)
+class Caller:
+    """The application, holder and scenario list of one call, and its audit fields."""
+
+    application: TrustedApplication
+    params: dict[str, Any]
+    request_id: str
+    usage: Usage
+    holder: HolderIdentity | None = None
+
+    @property
+    def scenario_code(self) -> str:
+        return str(self.params.get("itemCode", ""))
+
+    @property
+    def holder_key(self) -> str:
+        return holder_key_of(self.holder) if self.holder is not None else ""
+
+    @property
+    def audit(self) -> dict[str, str]:
+        return audit_of(self.params, self.application)
+
+
+def caller_from(ctx: CallContext, *, needs_holder: bool = False) -> Caller:
+    """Read what the access checks put in ``ctx.grant``; refuse if they did not run.
+
+    The sharing services fail closed: without a checked scenario list (and holder, where the
+    table asks for one) nothing is searched.
+    """
+    grant: Grant | None = ctx.grant
+    if grant is None or grant.application is None:
+        raise EnvelopeError(st.APP_NOT_TRUSTED)
+    if needs_holder and grant.holder is None:
+        raise EnvelopeError(st.HOLDER_TOKEN_INVALID)
+    if grant.usage is None:
+        raise EnvelopeError(st.SCENARIO_NOT_FOUND, f"itemCode={ctx.params.get('itemCode', '')}")
+    return Caller(
+        application=grant.application,
+        params=ctx.params,
+        request_id=ctx.request_id,
+        usage=grant.usage,
+        holder=grant.holder,
+    )
+
+
+def certificate_for(caller: Caller) -> CertificateID:
+    """The certificate behind ``certificateID``, if the caller may still obtain it.
+
+    Besides the ID's own binding (application, scenario list, ten minutes), the certificate type
+    must still be shared under the scenario list now: a list narrowed since the search wins.
+    """
+    row = resolve_certificate_id(
+        str(caller.params.get("certificateID", "")), application=caller.application, scenario_code=caller.scenario_code
+    )
+    if row.certificate_type_code and not caller.usage.allows_code(row.certificate_type_code):
+        raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, row.summary.get("certificateType", ""))
+    return row
