@@ -1,14 +1,13 @@
-"""Factories for the registry: regions and application systems with their SM2 keys."""
+"""Factories for the registry: regions (rows of the parties' table) and application systems with their SM2 keys."""
 
 from __future__ import annotations
 
 import factory
 
-from trust.models import DIVISION_CODES, Region, RegionCode, TrustedApplication
+from trust.models import Region, TrustedApplication
+from ysj_protocol import regions
 
 from .keys import key_for
-
-REGION_NAMES = dict(RegionCode.choices)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -17,8 +16,9 @@ class RegionFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     code = "SH"
-    division_code = factory.LazyAttribute(lambda o: DIVISION_CODES[o.code])
-    name = factory.LazyAttribute(lambda o: REGION_NAMES[o.code])
+    # Read from the table when the row is built, so a test may add a party to it.
+    division_code = factory.LazyAttribute(lambda o: regions.BY_CODE[o.code].division_code)
+    name = factory.LazyAttribute(lambda o: regions.BY_CODE[o.code].name)
     endpoint = factory.LazyAttribute(lambda o: f"http://127.0.0.1:9/{o.code.lower()}")
     account_id = factory.LazyAttribute(lambda o: f"region-{o.code.lower()}")
     public_key = factory.LazyAttribute(lambda o: key_for(f"region-{o.code}").public_key.hex())
@@ -38,4 +38,5 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
 
 def all_regions() -> list[Region]:
-    return [RegionFactory(code=code) for code in DIVISION_CODES]
+    """One row per party of the table, in its order."""
+    return [RegionFactory(code=code) for code in regions.CODES]

@@ -1,10 +1,10 @@
-"""Four real regional nodes on loopback for the hub's tests.
+"""Real regional nodes on loopback for the hub's tests, one per party of ``ysj_protocol.regions``.
 
-- ``regional_nodes`` (session): starts the reference node (``python -m regional_node serve``) four
-  times, SH, JS, ZJ and AH, as separate processes on free ports, each with its own key
+- ``regional_nodes`` (session): starts the reference node (``python -m regional_node serve``) once
+  per party (SH, JS, ZJ and AH today), as separate processes on free ports, each with its own key
   (``key_for("node-SH")``...), the hub's public key (``hub_key()``), the demo data seeded and the
   drills enabled. The database is migrated once into a template SQLite file that each node copies.
-- ``live_regions`` (function): the four ``trust.Region`` rows of the current test database pointing
+- ``live_regions`` (function): the ``trust.Region`` rows of the current test database pointing
   at those nodes, keyed by region code. Before and after the test every node is up again with no
   drill in force, so one test's fault never leaks into the next.
 
@@ -33,11 +33,12 @@ import pytest
 
 from ysj_protocol.client import EnvelopeClient, Peer
 from ysj_protocol.crypto import sm2
+from ysj_protocol.regions import CODES
 
 from .keys import hub_key, key_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REGION_CODES = ("SH", "JS", "ZJ", "AH")
+REGION_CODES = CODES
 HUB_ACCOUNT_ID = "ysj-hub"
 STARTUP_SECONDS = 60.0
 
