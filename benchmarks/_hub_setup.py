@@ -17,7 +17,8 @@ import django  # noqa: E402
 django.setup()
 
 from regional_node.demo import DEMO_PERSON  # noqa: E402
-from tests.sharing.factories import live_scenario, published_entry, session_for  # noqa: E402
+from tests.sharing.factories import session_for  # noqa: E402
+from tests.trust.factories import catalog_entry, live_scenario  # noqa: E402
 from trust.models import DIVISION_CODES, Region, RegionCode, TrustedApplication  # noqa: E402
 from ysj_protocol.crypto import sm2  # noqa: E402
 
@@ -49,7 +50,7 @@ def main() -> None:
             "public_key": app_key.public_key.hex(),
         },
     )
-    entries = [published_entry(code, name) for code, name in spec["types"].items()]
+    entries = [catalog_entry(code, name) for code, name in spec["types"].items()]
     live_scenario(spec["scenario"], entries, [application])
     session = session_for(
         application, name=DEMO_PERSON.name, code_type=DEMO_PERSON.code_type, code=DEMO_PERSON.code

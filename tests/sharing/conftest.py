@@ -20,7 +20,8 @@ from ysj_protocol.envelope import OpenedResponse
 
 from ..factories import ApplicationFactory
 from ..keys import hub_key, key_for
-from .factories import Session, live_scenario, published_entry, session_for
+from ..trust.factories import catalog_entry, live_scenario
+from .factories import Session, session_for
 
 TYPES = {"111": "居民身份证", "112": "机动车驾驶证", "114": "不动产权证书"}
 ALL_TYPES = "SC-ALL"
@@ -63,7 +64,7 @@ class AppCaller:
 
 def make_caller(live_server: Any, app_id: str) -> AppCaller:
     application = ApplicationFactory(app_id=app_id)
-    entries = {code: published_entry(code, name) for code, name in TYPES.items()}
+    entries = {code: catalog_entry(code, name) for code, name in TYPES.items()}
     for code, types in ((ALL_TYPES, list(entries.values())), (ID_CARD_ONLY, [entries["111"]])):
         live_scenario(code, types, [application])
     session = session_for(application, name=DEMO_PERSON.name, code_type=DEMO_PERSON.code_type, code=DEMO_PERSON.code)

@@ -6,12 +6,17 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import httpx
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from catalog import outbox
 from catalog.models import CatalogEntry, CatalogStatus
-from scenarios.models import ScenarioList, ScenarioStatus
+from scenarios import services as scenario_services
+from scenarios.models import Decision, RegionAdministrator, ScenarioList
 from trust import services
 from trust.holders import ID_CARD, HolderIdentity
 from trust.models import AuthType, TrustedApplication
@@ -74,26 +79,64 @@ def catalog_entry(type_code: str, type_name: str, *, shared: bool = True) -> Cat
     return entry
 
 
+def _region_admin(code: str) -> AbstractBaseUser:
+    """The administrator deciding for region ``code`` (no password: it never logs in)."""
+    region = RegionFactory(code=code)
+    user, _ = get_user_model().objects.get_or_create(username=f"admin_{code.lower()}")
+    RegionAdministrator.objects.update_or_create(user=user, defaults={"region": region})
+    return user
+
+
 def live_scenario(
     code: str, entries: list[CatalogEntry], applications: list[TrustedApplication], *, valid: bool = True
 ) -> ScenarioList:
+    """A scenario list (用证清单) published as the hub publishes one, associated with ``applications``.
+
+    SH registers it and every region its round needs confirms it (``scenarios.services``), so it
+    holds whatever the workflow writes. ``valid=False``: published, in force only from tomorrow.
+    A list already registered under ``code`` only gains ``applications`` (an edit that changes
+    nothing the regions confirmed).
+    """
+    # No worker delivers publications in these tests: they stay in the outbox, no region is called.
+    with mock.patch.object(outbox, "enqueue_delivery", lambda region_ids: None):
+        return _publish_through_the_workflow(code, entries, applications, valid=valid)
+
+
+def _publish_through_the_workflow(
+    code: str, entries: list[CatalogEntry], applications: list[TrustedApplication], *, valid: bool
+) -> ScenarioList:
+    existing = ScenarioList.objects.filter(code=code).first()
+    if existing is not None:
+        scenario_services.edit_list(
+            existing,
+            actor=_region_admin("SH"),
+            name=existing.name,
+            entries=list(existing.entries.all()),
+            valid_start=existing.valid_start,
+            valid_end=existing.valid_end,
+            applications={*existing.applications.all(), *applications},
+        )
+        existing.refresh_from_db()
+        return existing
     now = timezone.now()
-    start = now - dt.timedelta(days=1) if valid else now + dt.timedelta(days=1)
-    scenario, _ = ScenarioList.objects.update_or_create(
+    scenario = scenario_services.register_proposal(
+        actor=_region_admin("SH"),
         code=code,
-        defaults={
-            "name": f"测试清单 {code}",
-            "valid_start": start,
-            "status": ScenarioStatus.PUBLISHED,
-            "published_revision": 1,
-            "published_name": f"测试清单 {code}",
-            "published_valid_start": start,
-            "published_valid_end": None,
-        },
+        name=f"测试清单 {code}",
+        entries=entries,
+        valid_start=now - dt.timedelta(days=1) if valid else now + dt.timedelta(days=1),
+        applications=applications,
     )
-    scenario.entries.set(entries)
-    scenario.published_entries.set(entries)
-    scenario.applications.set(applications)
+    for region_code in scenario.needed_regions:
+        scenario_services.decide(
+            scenario,
+            actor=_region_admin(region_code),
+            region=RegionFactory(code=region_code),
+            revision=scenario.revision,
+            decision=Decision.CONFIRMED,
+        )
+    scenario.refresh_from_db()
+    assert scenario.is_published, f"scenario list {code} was not published"
     return scenario
 
 
