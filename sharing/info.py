@@ -7,6 +7,7 @@ from typing import Any
 from trust.work import CallWork
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
+from ysj_protocol.regions import order_of
 
 from . import answers
 from .caller import Caller, certificate_for
@@ -77,5 +78,4 @@ def info_by_holder(*, caller: Caller, work: CallWork) -> dict[str, Any]:
 
 
 def _region_order(code: str) -> int:
-    order = ("SH", "JS", "ZJ", "AH")
-    return order.index(code) if code in order else len(order)
+    return order_of(code)
