@@ -71,7 +71,7 @@ _NONCE = re.compile(r"^[0-9a-f]{32}$")
 class CodeType:
     id: str
     name: str
-    #: The region that issues it, or None when any of the four regions may.
+    #: The region that issues it, or None when any party (``ysj_protocol.regions``) may.
     region: str | None
     #: "person" codes carry idCard, "corporation" codes carry uscc.
     holder_kind: str = "person"

@@ -81,6 +81,7 @@ def test_every_consumer_reads_the_table():
     for model, name in ((Region, "code"), (AcceptedServiceCode, "region_code"), (HolderToken, "service_code_region")):
         assert model._meta.get_field(name).max_length == regions.CODE_MAX_LENGTH
     assert service_code.REGIONS == regions.CODES
+    assert {t.region for t in service_code.CODE_TYPES.values()} - {None} <= set(regions.CODES)
     assert {info.division_code: info.code for info in regions.REGIONS} == service_code.DIVISION_TO_REGION
     assert {code: (r.name, r.division_code) for code, r in certfile_model.REGIONS.items()} == {
         info.code: (info.name, info.division_code) for info in regions.REGIONS
