@@ -33,7 +33,7 @@ from .models import (
     TrustedApplication,
 )
 from .service_codes import DecodedServiceCode, decode_service_code
-from .tokens import ACCESS_PREFIX, HOLDER_PREFIX, display_prefix, new_token, token_digest
+from .tokens import ACCESS_PREFIX, HOLDER_PREFIX, mint
 
 logger = logging.getLogger(__name__)
 
@@ -104,18 +104,9 @@ def revoke_holder_tokens(tokens: QuerySet[HolderToken], reason: str) -> int:
 
 
 def issue_access_token(application: TrustedApplication, *, client_ip: str | None = None) -> IssuedToken:
-    token = new_token(ACCESS_PREFIX)
-    now = timezone.now()
-    expires_at = now + dt.timedelta(seconds=settings.YSJ_ACCESS_TOKEN_TTL)
-    row = AccessToken.objects.create(
-        token_hash=token_digest(token),
-        application=application,
-        prefix=display_prefix(token),
-        issued_at=now,
-        expires_at=expires_at,
-        client_ip=client_ip,
-    )
-    return IssuedToken(token=token, expires_at=expires_at, row=row)
+    minted = mint(ACCESS_PREFIX, settings.YSJ_ACCESS_TOKEN_TTL, timezone.now())
+    row = AccessToken.objects.create(application=application, client_ip=client_ip, **minted.columns())
+    return IssuedToken(token=minted.token, expires_at=minted.expires_at, row=row)
 
 
 # ---------------------------------------------------------------------------- registration (12.2.1)
@@ -208,17 +199,13 @@ def issue_holder_token(
     A repeated ``transactionId`` of the same application is refused (4021), never answered with
     a second token: the first token was handed out once and is not kept in a readable form.
     """
-    token = new_token(HOLDER_PREFIX)
-    now = timezone.now()
-    expires_at = now + dt.timedelta(seconds=settings.YSJ_HOLDER_TOKEN_TTL)
+    minted = mint(HOLDER_PREFIX, settings.YSJ_HOLDER_TOKEN_TTL, timezone.now())
     if transaction_id and HolderToken.objects.filter(application=application, transaction_id=transaction_id).exists():
         raise EnvelopeError(st.DUPLICATE_TRANSACTION, f"transactionId {transaction_id[:64]} 已申领过令牌")
     try:
         with transaction.atomic():
             row = HolderToken.objects.create(
-                token_hash=token_digest(token),
                 application=application,
-                prefix=display_prefix(token),
                 transaction_id=transaction_id,
                 auth_type=auth_type,
                 holder_name=holder.name[:128],
@@ -232,12 +219,11 @@ def issue_holder_token(
                 service_code_region=service_code.region_code if service_code else "",
                 permission=permission[:200],
                 location=location[:200],
-                issued_at=now,
-                expires_at=expires_at,
+                **minted.columns(),
             )
     except IntegrityError as exc:  # a concurrent request with the same transactionId won
         raise EnvelopeError(st.DUPLICATE_TRANSACTION, f"transactionId {transaction_id[:64]} 已申领过令牌") from exc
-    return IssuedToken(token=token, expires_at=expires_at, row=row)
+    return IssuedToken(token=minted.token, expires_at=minted.expires_at, row=row)
 
 
 def holder_identity(row: HolderToken) -> HolderIdentity:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from ysj_protocol.crypto.sm3 import sm3_hex
 
@@ -24,3 +26,26 @@ def token_digest(token: str) -> str:
 def display_prefix(token: str) -> str:
     """The first characters, shown in the admin so staff can match a token an application quotes."""
     return token[:10]
+
+
+@dataclass(frozen=True, slots=True)
+class MintedToken:
+    """A new token and its lifetime, before its row is written."""
+
+    token: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+    def columns(self) -> dict[str, object]:
+        """What every token row stores of it: the digest and display prefix, never the value."""
+        return {
+            "token_hash": token_digest(self.token),
+            "prefix": display_prefix(self.token),
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+        }
+
+
+def mint(prefix: str, ttl_seconds: int, now: dt.datetime) -> MintedToken:
+    """A new token issued at ``now`` that expires ``ttl_seconds`` later."""
+    return MintedToken(new_token(prefix), now, now + dt.timedelta(seconds=ttl_seconds))
