@@ -7,6 +7,8 @@ only masked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
@@ -134,22 +136,22 @@ class TrustedApplicationAdmin(SimpleHistoryAdmin):
         self.message_user(request, f"已吊销 {count} 个应用可信访问令牌。", messages.SUCCESS)
 
 
-@admin.register(AccessToken)
-class AccessTokenAdmin(ReadOnlyAdmin):
-    list_display = ("prefix_display", "application", "issued_at", "expires_at", "state", "client_ip", "revoked_reason")
-    list_filter = (TokenStateFilter, "application__region")
-    search_fields = ("application__app_id", "prefix")
-    list_select_related = ("application",)
+class _TokenAdmin(ReadOnlyAdmin):
+    """A token list: read-only rows, revocable in bulk through ``revoke_with``."""
+
     date_hierarchy = "issued_at"
     actions = ("revoke_selected",)
-    fields = ("prefix", "application", "issued_at", "expires_at", "revoked_at", "revoked_reason", "client_ip")
+    list_select_related = ("application",)
+    #: The service that revokes a queryset of these tokens, and what the confirmation calls them.
+    revoke_with: Callable[[QuerySet, str], int]
+    tokens_label: str
 
     @admin.display(description="令牌前缀")
-    def prefix_display(self, obj: AccessToken) -> str:
+    def prefix_display(self, obj: AccessToken | HolderToken) -> str:
         return f"{obj.prefix}…"
 
     @admin.display(description="状态")
-    def state(self, obj: AccessToken) -> str:
+    def state(self, obj: AccessToken | HolderToken) -> str:
         return token_state(obj)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -160,32 +162,33 @@ class AccessTokenAdmin(ReadOnlyAdmin):
         return self.fields
 
     @admin.action(description="吊销所选令牌", permissions=["change"])
-    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[AccessToken]) -> None:
-        count = services.revoke_access_tokens(queryset, f"由 {request.user} 于管理门户吊销")
-        self.message_user(request, f"已吊销 {count} 个应用可信访问令牌。", messages.SUCCESS)
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = self.revoke_with(queryset, f"由 {request.user} 于管理门户吊销")
+        self.message_user(request, f"已吊销 {count} 个{self.tokens_label}。", messages.SUCCESS)
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(_TokenAdmin):
+    list_display = ("prefix_display", "application", "issued_at", "expires_at", "state", "client_ip", "revoked_reason")
+    list_filter = (TokenStateFilter, "application__region")
+    search_fields = ("application__app_id", "prefix")
+    fields = ("prefix", "application", "issued_at", "expires_at", "revoked_at", "revoked_reason", "client_ip")
+    revoke_with = staticmethod(services.revoke_access_tokens)
+    tokens_label = "应用可信访问令牌"
 
 
 @admin.register(HolderToken)
-class HolderTokenAdmin(ReadOnlyAdmin):
+class HolderTokenAdmin(_TokenAdmin):
     list_display = ("prefix_display", "application", "holder_name", "holder_code_masked", "phone_masked",
                     "auth_type", "service_code_type", "issued_at", "expires_at", "state")
     list_filter = (TokenStateFilter, "auth_type", "holder_code_type", "service_code_type")
     search_fields = ("application__app_id", "transaction_id", "prefix")
     search_help_text = "可按应用标识、业务流水号、令牌前缀或完整的证件号码（按摘要匹配，不显示明文）查找"
-    list_select_related = ("application",)
-    date_hierarchy = "issued_at"
-    actions = ("revoke_selected",)
     fields = ("prefix", "application", "transaction_id", "auth_type", "holder_name", "holder_code_type",
               "holder_code_masked", "phone_masked", "service_code_type", "service_code_region", "permission",
               "location", "issued_at", "expires_at", "revoked_at", "revoked_reason")
-
-    @admin.display(description="令牌前缀")
-    def prefix_display(self, obj: HolderToken) -> str:
-        return f"{obj.prefix}…"
-
-    @admin.display(description="状态")
-    def state(self, obj: HolderToken) -> str:
-        return token_state(obj)
+    revoke_with = staticmethod(services.revoke_holder_tokens)
+    tokens_label = "持证主体可信访问令牌"
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         term = search_term.strip().upper()
@@ -193,17 +196,6 @@ class HolderTokenAdmin(ReadOnlyAdmin):
             code_type = "身份证" if is_valid_resident_id(term) else "统一社会信用代码"
             return queryset.filter(holder_key=services.holder_key(code_type, term)), False
         return super().get_search_results(request, queryset, search_term)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    @admin.action(description="吊销所选令牌", permissions=["change"])
-    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[HolderToken]) -> None:
-        count = services.revoke_holder_tokens(queryset, f"由 {request.user} 于管理门户吊销")
-        self.message_user(request, f"已吊销 {count} 个持证主体可信访问令牌。", messages.SUCCESS)
 
 
 @admin.register(AcceptedServiceCode)
