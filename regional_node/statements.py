@@ -1,10 +1,11 @@
 """Appends of the provider path with their SQL built once, not compiled per call.
 
 On this path (search, info, file, status) building and compiling a query costs the node more CPU
-than running the statement: about 0.5-1 ms per query against 0.05-0.1 ms. The inserts here are the
-same plain ones the ORM would send, with the text kept per shape; values are prepared by the
-fields exactly as ``QuerySet.bulk_create`` prepares them. The reads use the shared
-``ysj_protocol.contrib.compiled.CompiledLookup``.
+than running the statement, and every call writes at least its call-log row. The inserts here are
+the same plain ones the ORM would send, with the text kept per shape; values are prepared by the
+fields exactly as ``QuerySet.bulk_create`` prepares them. They stay only while
+``benchmarks/bench_node_writes.py`` shows them cheaper than ``bulk_create`` by more than the
+noise. The reads use the shared ``ysj_protocol.contrib.compiled.CompiledLookup``.
 """
 
 from __future__ import annotations
