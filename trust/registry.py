@@ -2,8 +2,8 @@
 
 Every section-12 call resolves its caller (``trust.parties``), checks its scenario list
 (``scenarios.usage``) and, for the fused search, reads the active regions. That is governance data
-changed a few times a day in the admin, yet read through the ORM it cost about 7 ms of every
-search, most of it query compilation. Here each such read is cached per process under the
+changed a few times a day in the admin, yet read through the ORM it was a large share of every
+search's time, most of it query compilation. Here each such read is cached per process under the
 registry's generation: one row (``RegistryGeneration``) that every committed change to a watched
 model increments. A call reads the generation with one small query and reloads whatever was cached
 under an older one, so a change made in any worker is seen by the next call of every worker.

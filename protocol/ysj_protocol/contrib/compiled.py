@@ -1,8 +1,8 @@
 """One-row lookups compiled once per process and database, then run again with new values.
 
 A Django adapter, like ``drf``: the hub and the regional nodes both use it. Django compiles a
-queryset into SQL every time it is evaluated: for a one-table filter that is about 0.8 ms here,
-several times the query itself. Lookups made on every call (the hub's token checks, the node's
+queryset into SQL every time it is evaluated, and for a one-table filter that costs several
+times the query itself. Lookups made on every call (the hub's token checks, the node's
 certificate reads) keep their queryset as a ``CompiledLookup``: the SQL is Django's own, compiled
 once from the queryset built with sentinel values, and run through ``Manager.raw`` (which applies
 the backend's converters and builds the model instances, deferred fields included). The compiled

@@ -1,10 +1,10 @@
 """Variable-base scalar multiplication on sm2p256v1 through the system's OpenSSL (libcrypto).
 
 Decryption's d*C1 multiplies a point seen once, so no table helps; fastecdsa does it with an
-affine ladder (one modular inversion per step, about 2 ms, holding the GIL). OpenSSL's
-``EC_POINT_mul`` for a single point and no generator term runs its Montgomery ladder in
-projective coordinates (about 0.4 ms, and it does not depend on the scalar's bit pattern the way
-fastecdsa's does), and ctypes releases the GIL for the call, so a hub decrypting several region
+affine ladder (one modular inversion per step, holding the GIL). OpenSSL's ``EC_POINT_mul``
+for a single point and no generator term runs its Montgomery ladder in projective coordinates
+(several times faster, and it does not depend on the scalar's bit pattern the way fastecdsa's
+does), and ctypes releases the GIL for the call, so a hub decrypting several region
 answers at once uses both cores.
 
 Loaded lazily through ctypes; :func:`available` is False when libcrypto is missing, lacks the SM2
