@@ -55,8 +55,6 @@ def record_call(record: CallRecord) -> None:
 
 
 class NodeEnvelopeAPIView(drf.EnvelopeAPIView):
-    requires_access_token = False
-
     def resolve_party(self, account_id: str) -> HubParty | None:
         if account_id != settings.NODE_HUB_ACCOUNT_ID:
             return None

@@ -81,6 +81,17 @@ def test_request_is_encrypted_for_the_peer_and_answer_decrypted(server):
     assert records[0].direction == "out" and records[0].status_code == "0" and records[0].biz_num == "B1"
 
 
+def test_a_per_call_recorder_takes_that_calls_record(server):
+    behaviour, url = server
+    behaviour.body = answer({})
+    shared, own = [], []
+    with client_for(url, recorder=shared.append) as client:
+        client.call("/x", {"bizNum": "B2"}, recorder=own.append)
+        client.call("/y", {})
+    assert [(r.endpoint, r.biz_num) for r in own] == [("/x", "B2")]
+    assert [r.endpoint for r in shared] == ["/y"]
+
+
 def test_connection_reuse_across_calls(server):
     behaviour, url = server
     behaviour.body = answer({})

@@ -188,6 +188,18 @@ def test_unknown_api_path_is_a_json_error(http, db):
     expect(post(http, {}, path="/api/v1/nothing/here"), st.NOT_FOUND, encrypted=False)
 
 
+def test_a_call_that_hands_nothing_out_is_answered_even_if_its_record_fails(app, http, monkeypatch):
+    from django.db import DatabaseError
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file")
+
+    monkeypatch.setattr(EnvelopeCall.objects, "bulk_create", refuse)
+    response = post(http, seal({"name": "ab", "count": 1}))
+    assert response.json()["head"]["status"] == "0"
+    assert not EnvelopeCall.objects.exists()
+
+
 def test_every_call_is_recorded_with_digests(app, http):
     post(http, seal({"name": "a", "count": 1, "bizNum": "B-42"}))
     post(http, seal({"name": "a", "count": 1}, account="nobody"))

@@ -110,6 +110,7 @@ class EnvelopeAPIView(APIView):
     permission_classes: ClassVar[list] = []
     throttle_classes: ClassVar[list] = []
     params_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+
     # ------------------------------------------------------------------ dispatch
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self._started = time.perf_counter()
