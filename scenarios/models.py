@@ -175,10 +175,6 @@ class ScenarioList(models.Model):
         self.round_state = RoundState.PENDING
         self.round_regions = dict(parties)
 
-    @property
-    def has_unpublished_revision(self) -> bool:
-        return self.round_state in (RoundState.PENDING, RoundState.REJECTED)
-
     def is_valid_at(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()
         return (

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from catalog.models import CatalogEntry, PublicationAction
 from catalog.signals import CHANGE_UPDATED, CHANGE_WITHDRAWN
+from ysj_portal.history import save_with_history
 
 from .models import EventKind, RoundState, ScenarioConfirmation, ScenarioList, ScenarioStatus
-from .services import log_event, open_round, parties_label, record_list_publication, save_with_history
+from .services import log_event, open_round, parties_label, record_list_publication
 
 
 def on_catalog_entry_changed(sender: Any, *, entry: CatalogEntry, change: str, actor: AbstractBaseUser | None = None,

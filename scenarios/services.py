@@ -28,6 +28,7 @@ from catalog.errors import GovernanceError
 from catalog.models import CatalogEntry, CatalogStatus, Publication, PublicationAction, PublicationKind
 from catalog.outbox import record_publication
 from trust.models import Region, TrustedApplication
+from ysj_portal.history import save_with_history
 from ysj_protocol import regions
 
 from .models import (
@@ -97,13 +98,6 @@ def log_event(
         region=region,
         reason=reason,
     )
-
-
-def save_with_history(scenario: ScenarioList, actor: AbstractBaseUser | None, reason: str) -> None:
-    scenario._change_reason = reason[:100] if reason else None
-    if actor is not None and getattr(actor, "pk", None):
-        scenario._history_user = actor
-    scenario.save()
 
 
 def _check_entries(entries: Iterable[CatalogEntry], *, for_publication: bool) -> list[CatalogEntry]:

@@ -132,10 +132,6 @@ class ParsedServiceCode:
     text: str = field(repr=False, default="")
 
     @property
-    def type_info(self) -> CodeType:
-        return CODE_TYPES[self.code_type]
-
-    @property
     def holder_name(self) -> str:
         return str(self.claims.get("name", ""))
 
