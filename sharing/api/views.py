@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_view
 
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from trust.grants import APPLICATIONS
 from ysj_protocol.client import REQUEST_ID_HEADER
 
 from .. import downloads
@@ -40,6 +41,7 @@ TAGS = ["电子证照共享"]
 )
 class CertificateSearchView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return search(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
@@ -54,6 +56,7 @@ class CertificateSearchView(EnvelopeAPIView):
 )
 class FileByIdView(EnvelopeAPIView):
     params_serializer_class = FileByIdParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return file_by_id(caller=caller_from(ctx), work=ctx.work)
@@ -68,6 +71,7 @@ class FileByIdView(EnvelopeAPIView):
 )
 class FileByHolderView(EnvelopeAPIView):
     params_serializer_class = FileByHolderParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return file_by_holder(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
@@ -81,6 +85,7 @@ class FileByHolderView(EnvelopeAPIView):
 )
 class InfoByIdView(EnvelopeAPIView):
     params_serializer_class = CertificateIdParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return info_by_id(caller=caller_from(ctx), work=ctx.work)
@@ -94,6 +99,7 @@ class InfoByIdView(EnvelopeAPIView):
 )
 class InfoByHolderView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return info_by_holder(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
@@ -108,6 +114,7 @@ class InfoByHolderView(EnvelopeAPIView):
 )
 class CertificateVerifyView(EnvelopeAPIView):
     params_serializer_class = VerifyParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return verify(caller=caller_from(ctx), work=ctx.work)

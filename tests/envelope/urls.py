@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework import serializers
 
 from trust.envelope import CallContext, EnvelopeAPIView
+from trust.grants import APPLICATIONS
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
 
@@ -18,6 +19,7 @@ class EchoView(EnvelopeAPIView):
     """Tokens are the trust service's tests; these tests are about the envelope alone."""
 
     params_serializer_class = EchoParams
+    callers = APPLICATIONS
     requires_access_token = False
 
     def handle(self, ctx: CallContext) -> dict:

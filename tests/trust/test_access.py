@@ -187,3 +187,14 @@ def test_without_a_registered_usage_check_calls_under_a_list_fail_closed(http, a
         register_usage_check(check_usage)
     assert answer.status == "9001"
     assert "用证清单核验尚未启用" in answer.message
+
+
+def test_a_view_that_declares_no_callers_serves_no_one(app_a):
+    from trust.access import authorize
+    from trust.parties import resolve_account
+    from ysj_protocol.envelope import EnvelopeError
+
+    region = RegionFactory(code="ZJ")
+    for party in (resolve_account(app_a.app_id), resolve_account(region.account_id)):
+        with pytest.raises(EnvelopeError):
+            authorize(party=party, callers=frozenset(), requires_access_token=False, head={}, params={})

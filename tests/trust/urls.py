@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework import serializers
 
 from trust.envelope import CallContext, EnvelopeAPIView
+from trust.grants import APPLICATIONS
 
 
 class ProbeParams(serializers.Serializer):
@@ -14,6 +15,7 @@ class ProbeParams(serializers.Serializer):
 
 class ProbeView(EnvelopeAPIView):
     params_serializer_class = ProbeParams
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict:
         grant = ctx.grant

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_view
 from trust import services
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
+from trust.grants import APPLICATIONS
 from trust.holders import ID_CARD, HolderIdentity
 from trust.parties import APPLICATION, Party
 from ysj_protocol import status as st
@@ -51,7 +52,8 @@ class CodeMsgAnswerMixin:
 )
 class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
     params_serializer_class = AppRegisterParamsSerializer
-    requires_access_token = False
+    callers = APPLICATIONS
+    requires_access_token = False  # the call that issues the access token
 
     def resolve_party(self, account_id: str) -> Party | None:
         # A suspended or revoked application is still answered (encrypted, code 0 and why).
@@ -92,6 +94,7 @@ class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
 )
 class ServiceCodeVerifyView(EnvelopeAPIView):
     params_serializer_class = ServiceCodeParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return services.verify_service_code(
@@ -113,6 +116,7 @@ class ServiceCodeVerifyView(EnvelopeAPIView):
 )
 class HolderTokenView(CodeMsgAnswerMixin, EnvelopeAPIView):
     params_serializer_class = HolderTokenParamsSerializer
+    callers = APPLICATIONS
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params

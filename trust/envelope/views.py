@@ -10,7 +10,7 @@ from ysj_protocol.records import CallRecord
 
 from ..access import authorize
 from ..calls import record_calls
-from ..grants import APPLICATIONS, CallerKind
+from ..grants import CallerKind
 from ..keys import hub_private_key
 from ..parties import Party, resolve_account
 from ..work import CallWork, commit
@@ -20,8 +20,9 @@ CallContext = drf.CallContext
 
 
 class EnvelopeAPIView(drf.EnvelopeAPIView):
-    #: The kinds of caller the view serves (``trust.grants``); others are refused before the handler.
-    callers: ClassVar[frozenset[CallerKind]] = APPLICATIONS
+    #: The kinds of caller the view serves (``trust.grants``), declared by each view; others are
+    #: refused before the handler. A view that declares none serves no one.
+    callers: ClassVar[frozenset[CallerKind]] = frozenset()
     #: Whether an application must present its access token (all but 12.2.1, which issues it).
     requires_access_token: ClassVar[bool] = True
 
