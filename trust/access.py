@@ -16,7 +16,6 @@ Order, each refusal with its own status code:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,7 +151,7 @@ def requested_types(params: dict[str, Any]) -> list[str]:
 
 
 def check_usage(application: TrustedApplication, params: dict[str, Any], now: dt.datetime) -> Usage:
-    check: Callable[..., Usage] | None = _usage_check
-    if check is None:  # fail closed until the scenario-list checks are deployed
+    """The use of the scenario list ``itemCode`` by ``application`` at ``now``, through the registered check."""
+    if _usage_check is None:  # fail closed until the scenario-list checks are deployed
         raise EnvelopeError(st.NOT_IMPLEMENTED, "用证清单核验尚未启用")
-    return check(application, params["itemCode"], requested_types(params), at=now)
+    return _usage_check(application, params["itemCode"], requested_types(params), at=now)
