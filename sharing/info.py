@@ -70,12 +70,8 @@ def info_by_holder(*, caller: Caller, work: CallWork) -> dict[str, Any]:
             continue
         entries.append(_public_info(item))
         obtained.append(obtain_of(answer.region, item, Obtained.INFO))
-    unavailable.sort(key=_region_order)
+    unavailable.sort(key=order_of)
     add_retrieval(
         work=work, caller=caller, kind=RetrievalKind.INFO_BY_HOLDER, items=obtained, unavailable=unavailable
     )
     return {"total": len(entries), "dataList": entries, "unavailableRegions": unavailable}
-
-
-def _region_order(code: str) -> int:
-    return order_of(code)
