@@ -45,7 +45,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import regions
+from . import profile, regions
 from .crypto import sm2
 from .identifiers import is_valid_resident_id, is_valid_uscc
 
@@ -55,14 +55,9 @@ CLOCK_SKEW_SECONDS = 60
 MAX_LENGTH = 4096
 REGIONS = regions.CODES
 DIVISION_TO_REGION = {division: info.code for division, info in regions.BY_DIVISION.items()}
-CERTIFICATE_FIELDS = (
-    "certificateRef",
-    "certificateType",
-    "certificateTypeCode",
-    "issueDept",
-    "certificateNumber",
-    "issueDate",
-)
+#: The fields of each certificate a code carries: those of a search entry (the region's own reference
+#: among them), so that the hub reads both the same way.
+CERTIFICATE_FIELDS = profile.SEARCH_FIELDS
 _TYPE_ID = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _NONCE = re.compile(r"^[0-9a-f]{32}$")
 
