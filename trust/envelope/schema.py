@@ -8,19 +8,12 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 
-from ysj_protocol import status as st
-
 ENVELOPE_NOTE = (
     "\n\n**信封**：请求体为 `{\"head\": {\"accountId\": ..., \"accessToken\": ...}, \"encryptData\": ...}`，"
     "其中 encryptData 是下列请求参数的 UTF-8 JSON（可再做 BASE64）以本系统 SM2 公钥加密的密文（C1C3C2，十六进制）。"
     "应答为 `{\"head\": {\"status\", \"message\"}, \"encryptData\"}`，encryptData 为下列应答参数以调用方公钥加密的密文。"
     "本文档中的请求与应答均为解密后的业务参数。"
 )
-
-
-def status_table_markdown() -> str:
-    rows = "\n".join(f"| {s.code} | {s.http_status} | {s.message} |" for s in st.all_statuses())
-    return "| head.status | HTTP | 说明 |\n|---|---|---|\n" + rows
 
 
 def envelope_schema(
