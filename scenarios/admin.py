@@ -127,26 +127,27 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ConfirmationInline(ReadOnlyTabularInline):
+class RegionActorInline(ReadOnlyTabularInline):
+    """A list's governance rows show their region and actor: fetched with the rows, not one query each."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("region", "actor")
+
+
+class ConfirmationInline(RegionActorInline):
     model = ScenarioConfirmation
     fields = ("revision", "region", "decision", "reason", "actor", "decided_at")
     readonly_fields = fields
     ordering = ("-revision", "region__division_code")
     verbose_name_plural = "各地区决定（全部修订版本）"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("region", "actor")
 
-
-class EventInline(ReadOnlyTabularInline):
+class EventInline(RegionActorInline):
     model = ScenarioEvent
     fields = ("at", "kind", "revision", "region", "actor", "reason")
     readonly_fields = fields
     ordering = ("-at", "-id")
     verbose_name_plural = "流转记录"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("region", "actor")
 
 
 @admin.register(ScenarioList)
