@@ -82,14 +82,11 @@ def _store_and_apply(message: dict[str, Any]) -> Receipt:
     applies = entry is None or entry.sequence < message["sequence"]
     publication = Publication.objects.create(
         publication_id=message["publicationId"],
-        sequence=message["sequence"],
         kind=message["kind"],
-        action=message["action"],
         code=message["code"],
-        published_at=message["publishedAt"],
-        payload=message["payload"],
         signature=message["signature"].upper(),
         applied=applies,
+        **_in_force(message),
     )
     if applies:
         withdrawn = message["action"] == PublicationAction.WITHDRAW
@@ -97,22 +94,28 @@ def _store_and_apply(message: dict[str, Any]) -> Receipt:
             PublishedEntry.objects.create(
                 kind=message["kind"],
                 code=message["code"],
-                sequence=message["sequence"],
-                action=message["action"],
-                payload=message["payload"],
-                published_at=message["publishedAt"],
                 first_published_at=message["publishedAt"],
                 withdrawn=withdrawn,
+                **_in_force(message),
             )
         else:
-            entry.sequence = message["sequence"]
-            entry.action = message["action"]
-            entry.payload = message["payload"]
-            entry.published_at = message["publishedAt"]
+            for name, value in _in_force(message).items():
+                setattr(entry, name, value)
             entry.withdrawn = withdrawn
             entry.save()
         schedule_forwarding(publication)
     return Receipt(publication, duplicate=False, applied=applies)
+
+
+def _in_force(message: dict[str, Any]) -> dict[str, Any]:
+    """The columns a stored publication and the entry it puts in force both take from the message,
+    so the record and the entry in force cannot come to disagree on them."""
+    return {
+        "sequence": message["sequence"],
+        "action": message["action"],
+        "payload": message["payload"],
+        "published_at": message["publishedAt"],
+    }
 
 
 def schedule_forwarding(publication: Publication) -> list[Forwarding]:
