@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest import mock
+
 import factory
 
+from catalog import outbox
 from trust.models import Region, TrustedApplication
 from ysj_protocol import regions
 
@@ -40,3 +45,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 def all_regions() -> list[Region]:
     """One row per party of the table, in its order."""
     return [RegionFactory(code=code) for code in regions.CODES]
+
+
+@contextmanager
+def no_delivery() -> Iterator[None]:
+    """Publish through the services without a worker sending anything to the regions.
+
+    The outbox rows are written as in production; only the queueing of their delivery, which
+    would call regions that these tests do not run, is left out (a mock, named as such).
+    """
+    with mock.patch.object(outbox, "enqueue_delivery", lambda region_ids: None):
+        yield

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import factory
-from django.utils import timezone
 
-from catalog.models import CatalogEntry, CatalogStatus
+from catalog import services
+from catalog.models import CatalogEntry
 from ysj_protocol.identifiers import USCC_ALPHABET, uscc_check_char
+
+from ..factories import no_delivery
 
 
 def make_uscc(seed: int | None = None) -> str:
@@ -34,5 +37,19 @@ class CatalogEntryFactory(factory.django.DjangoModelFactory):
 
 
 class PublishedEntryFactory(CatalogEntryFactory):
-    status = CatalogStatus.PUBLISHED
-    first_published_at = factory.LazyFunction(timezone.now)
+    """An entry registered and published as the hub does it (``catalog.services``), outbox included.
+
+    An entry already registered under the type code is returned as it is.
+    """
+
+    @classmethod
+    def _create(cls, model_class: type[CatalogEntry], *args: Any, **kwargs: Any) -> CatalogEntry:
+        existing = model_class.objects.filter(type_code=kwargs["type_code"]).first()
+        if existing is not None:
+            return existing
+        entry = model_class(*args, **kwargs)
+        with no_delivery():
+            services.save_entry(entry, actor=None, reason="登记")
+            services.publish_entry(entry, actor=None, reason="发布")
+        entry.refresh_from_db()
+        return entry

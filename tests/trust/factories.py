@@ -6,14 +6,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
-from unittest import mock
 
 import httpx
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from catalog import outbox
+from catalog import services as catalog_services
 from catalog.models import CatalogEntry, CatalogStatus
 from scenarios import services as scenario_services
 from scenarios.models import Decision, RegionAdministrator, ScenarioList
@@ -24,7 +23,7 @@ from ysj_protocol import envelope
 from ysj_protocol.identifiers import uscc_check_char
 from ysj_protocol.service_code import issue_service_code
 
-from ..factories import ApplicationFactory, RegionFactory
+from ..factories import ApplicationFactory, RegionFactory, no_delivery
 from ..keys import hub_key, key_for
 from .holders import PERSON
 
@@ -62,20 +61,32 @@ def holder_token(
 
 
 def catalog_entry(type_code: str, type_name: str, *, shared: bool = True) -> CatalogEntry:
+    """A catalog entry published through ``catalog.services`` (``shared=False``: its window has ended).
+
+    An entry already registered under ``type_code`` is brought to these fields the same way (an
+    update the services publish, if anything changed).
+    """
     now = timezone.now()
-    entry, _ = CatalogEntry.objects.update_or_create(
-        type_code=type_code,
-        defaults={
-            "type_name": type_name,
-            "authority_name": "国务院有关部门",
-            "authority_code": AUTHORITY_CODE,
-            "related_item_name": "政务服务事项",
-            "related_item_code": "ITEM-001",
-            "share_start": now - dt.timedelta(days=30),
-            "share_end": None if shared else now - dt.timedelta(days=1),
-            "status": CatalogStatus.PUBLISHED,
-        },
-    )
+    fields = {
+        "type_name": type_name,
+        "authority_name": "国务院有关部门",
+        "authority_code": AUTHORITY_CODE,
+        "related_item_name": "政务服务事项",
+        "related_item_code": "ITEM-001",
+        "share_start": now - dt.timedelta(days=30),
+        "share_end": None if shared else now - dt.timedelta(days=1),
+    }
+    entry = CatalogEntry.objects.filter(type_code=type_code).first()
+    if entry is not None and entry.type_name == type_name and entry.is_shared_at(now) == shared:
+        return entry
+    entry = entry or CatalogEntry(type_code=type_code)
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    with no_delivery():
+        catalog_services.save_entry(entry, actor=None, reason="登记")
+        if entry.status != CatalogStatus.PUBLISHED:
+            catalog_services.publish_entry(entry, actor=None, reason="发布")
+    entry.refresh_from_db()
     return entry
 
 
@@ -97,8 +108,7 @@ def live_scenario(
     A list already registered under ``code`` only gains ``applications`` (an edit that changes
     nothing the regions confirmed).
     """
-    # No worker delivers publications in these tests: they stay in the outbox, no region is called.
-    with mock.patch.object(outbox, "enqueue_delivery", lambda region_ids: None):
+    with no_delivery():
         return _publish_through_the_workflow(code, entries, applications, valid=valid)
 
 
