@@ -599,7 +599,7 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
             if name not in used_names:
                 used_names.add(name)
                 break
-        home = REGION_CODES[index % 4]
+        home = REGION_CODES[index % len(REGION_CODES)]
         birth = _date_between(rng, date(1960, 1, 1), date(2002, 12, 31))
         person = b.person(name, male, home, birth)
         persons.append(person)
@@ -613,11 +613,11 @@ def _build() -> tuple[list[DemoHolder], list[DemoCertificate]]:
             b.driving_licence(person, rng.choice(elsewhere), status=REVOKED)
     # Couples among the generated persons, registered in various regions.
     for husband_index, wife_index in ((2, 3), (6, 9), (10, 15), (18, 21)):
-        region = REGION_CODES[(husband_index + wife_index) % 4]
+        region = REGION_CODES[(husband_index + wife_index) % len(REGION_CODES)]
         b.marriage(persons[husband_index], persons[wife_index], region)
 
     for index in range(10):
-        home = REGION_CODES[index % 4]
+        home = REGION_CODES[index % len(REGION_CODES)]
         word = _COMPANY_WORDS[index % len(_COMPANY_WORDS)]
         trade = index % len(_COMPANY_TRADES)
         company = b.company(word, trade, home, persons[(index * 3) % len(persons)])
