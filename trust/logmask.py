@@ -11,8 +11,13 @@ import re
 
 from ysj_protocol.identifiers import mask_phone, mask_resident_id
 
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A number stands alone: a digit run inside a longer token (a request ID, a hash, an order
+# number in hex) is part of that token, and masking it would keep log lines from being matched
+# to the call records. Chinese text around a number does not join it to a token.
+_ALONE_BEFORE = r"(?<![0-9A-Za-z])"
+_ALONE_AFTER = r"(?![0-9A-Za-z])"
+_RESIDENT_ID = re.compile(_ALONE_BEFORE + r"\d{17}[\dXx]" + _ALONE_AFTER)
+_MOBILE = re.compile(_ALONE_BEFORE + r"1[3-9]\d{9}" + _ALONE_AFTER)
 
 
 def mask_text(text: str) -> str:

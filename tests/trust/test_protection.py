@@ -69,6 +69,28 @@ def test_log_lines_are_masked():
     assert PERSON["idCard"] not in failing.exc_text
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ac05a032742d4dd68760f13142394939",  # a request ID (hex) with a mobile-like run inside
+        "f3b2c1a0110101199003077777e5d4c3",  # a hex token with an identity-like run inside
+        "8d3e0c1a-4b2f-4c6d-9e1f-a13812345678",  # a UUID whose last group ends like a mobile
+        "order_20240101000012345678",
+    ],
+)
+def test_tokens_that_contain_number_runs_are_left_whole(token):
+    assert mask_text(f"call {token} done") == f"call {token} done"
+
+
+def test_numbers_next_to_chinese_text_or_punctuation_are_masked():
+    assert mask_text("手机13800138000，身份证110101199003077777。") == (
+        "手机138****8000，身份证110101********7777。"
+    )
+    assert mask_text('{"idCard":"110101199003077777","phone":"13800138000"}') == (
+        '{"idCard":"110101********7777","phone":"138****8000"}'
+    )
+
+
 @pytest.mark.django_db
 def test_demo_applications_are_idempotent(settings, tmp_path):
     settings.VAR_DIR = tmp_path
