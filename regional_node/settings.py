@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ysj_protocol import regions
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
+from ysj_protocol.keyfiles import private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("YSJ_VAR_DIR", BASE_DIR / "var")
@@ -105,7 +106,8 @@ DATABASES = {
     "default": dj_database_url.parse(NODE_DATABASE_URL, conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60))
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        private_file(Path(DATABASES["default"]["NAME"]))  # holders' data: owner only (mode 600)
     # Request threads and the forwarder write concurrently: wait for the lock instead of failing.
     # WAL lets reads proceed during a write and makes each small write (call log, disclosures)
     # cheap; NORMAL synchronisation stays durable across a process crash.

@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
+from ysj_protocol.keyfiles import private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("YSJ_VAR_DIR", BASE_DIR / "var")
@@ -81,6 +82,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        private_file(Path(DATABASES["default"]["NAME"]))  # identity data: owner only (mode 600)
     # Concurrent writers (runserver threads, inline tasks) wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

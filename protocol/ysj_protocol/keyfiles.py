@@ -26,10 +26,28 @@ def read_private_key_file(path: Path) -> str:
     return ""
 
 
+def private_file(path: Path) -> Path:
+    """``path``, created empty when missing, readable and writable by its owner only.
+
+    For files that hold secrets or personal data (SQLite databases, key files): created with
+    mode 600 rather than by the umask, and an existing file that is looser is tightened.
+    SQLite gives its journal and WAL files the mode of the database file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
 def write_private_key_file(path: Path, key: sm2.PrivateKey) -> None:
-    """Write a key file readable by its owner only."""
+    """Write a key file readable by its owner only (an existing file is tightened first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(f"# SM2 private key (hex). Public key: {key.public_key.hex()}\n{key.hex()}\n")
 
