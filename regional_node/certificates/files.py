@@ -60,7 +60,10 @@ def write_file(relative: str, content: bytes) -> tuple[int, str]:
     path = file_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(content)
+    # A certificate file shows its holder's identity: readable by the node's owner only.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
     os.replace(tmp, path)
     return len(content), sm3_hex(content)
 

@@ -45,6 +45,10 @@ def test_a_ticket_downloads_a_file_signed_by_the_region_once(regional_nodes, fil
     assert result.ok, result.reason
     assert result.certificate_number == certificate.number
     assert result.internal_id == certificate.ref
+    # The stored file shows the holder's identity: readable by the node's owner only.
+    stored = node.data_dir / "files" / certificate.ref[:2] / f"{certificate.ref}.{file_format.lower()}"
+    assert stored.read_bytes() == content
+    assert stored.stat().st_mode & 0o777 == 0o600
 
     again = httpx.get(announced["downloadUrl"], timeout=10)
     assert again.status_code == 403
