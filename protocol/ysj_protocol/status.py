@@ -57,6 +57,7 @@ METHOD_NOT_ALLOWED = _status("1009", 405, "接口仅支持 POST 方法")
 UNSUPPORTED_MEDIA_TYPE = _status("1010", 415, "请求内容类型应为 application/json; charset=utf-8")
 ACCOUNT_DISABLED = _status("1011", 403, "调用方账号已停用")
 NOT_FOUND = _status("1012", 404, "接口不存在")
+WRONG_CIPHERTEXT_ORDER = _status("1013", 400, "encryptData 密文分量顺序错误：收到的是 C1C2C3，应为 C1C3C2（GB/T 32918.4-2016）")
 
 # 2xxx: trusted access (7.3 c-e, 10.2): application and holder tokens.
 ACCESS_TOKEN_MISSING = _status("2001", 401, "缺少应用可信访问令牌 head.accessToken")
