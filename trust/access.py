@@ -8,7 +8,8 @@ Order, each refusal with its own status code:
 2. Unless the view declares it needs none (12.2.1 registration), the application access token
    in ``head.accessToken``: present (2001), known (2002), issued to the calling application
    (2005), unrevoked (2004), unexpired (2003). One indexed query.
-3. Parameters with ``trustedToken``: the holder token, checked the same way (2011-2015).
+3. The holder token ``trustedToken``, when the view requires one or the parameters carry one:
+   checked the same way (2011-2015); a view that requires it answers 2011 when it is absent.
 4. Parameters with ``itemCode``: sections 7.3 a-b and 9 c through the usage check the
    ``scenarios`` app registers (3xxx codes); none registered: 9001, the check fails closed.
 """
@@ -40,6 +41,7 @@ def authorize(
     requires_access_token: bool,
     head: dict[str, Any],
     params: dict[str, Any],
+    requires_holder_token: bool = False,
     now: dt.datetime | None = None,
 ) -> Grant:
     """The grant of one call, or a refusal (``EnvelopeError``) naming the first check that fails."""
@@ -58,7 +60,7 @@ def authorize(
     now = now or timezone.now()
     access_token = check_token(ACCESS_TOKEN, head.get("accessToken"), application, now)
     holder = None
-    if "trustedToken" in params:
+    if requires_holder_token or "trustedToken" in params:
         holder = holder_identity(check_token(HOLDER_TOKEN, params.get("trustedToken"), application, now))
     usage = check_usage(application, params, now) if "itemCode" in params else None
     return Grant(

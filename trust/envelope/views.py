@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from ysj_protocol import status as st
 from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
+from ysj_protocol.envelope import EnvelopeError
 from ysj_protocol.records import CallRecord
 
 from ..access import authorize
@@ -25,6 +27,33 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
     callers: ClassVar[frozenset[CallerKind]] = frozenset()
     #: Whether an application must present its access token (all but 12.2.1, which issues it).
     requires_access_token: ClassVar[bool] = True
+
+    #: The parameter carrying the holder token (7.2 a, 10.1 b); when the view's serializer requires
+    #: it, its absence is the holder-token refusal 2011 of ``trust.access``, not a parameter error.
+    holder_token_field: ClassVar[str] = "trustedToken"  # noqa: S105 - a parameter name, not a secret
+
+    def requires_holder_token(self) -> bool:
+        """Whether the parameters serializer declares the holder token as required."""
+        declared = getattr(self.params_serializer_class, "_declared_fields", {})
+        field = declared.get(self.holder_token_field)
+        return field is not None and field.required
+
+    def validate_params(self, raw_params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters, except that an absent or blank holder token is left to ``authorize`` (2011).
+
+        The access token is checked first there, so a call lacking both is told of the access token.
+        """
+        if not self.requires_holder_token():
+            return super().validate_params(raw_params)
+        token = raw_params.get(self.holder_token_field)
+        if token is not None and not (isinstance(token, str) and not token.strip()):
+            return super().validate_params(raw_params)
+        others = {key: value for key, value in raw_params.items() if key != self.holder_token_field}
+        serializer = self.params_serializer_class(data=others)
+        serializer.fields[self.holder_token_field].required = False
+        if not serializer.is_valid():
+            raise EnvelopeError(st.INVALID_PARAMETERS, drf.first_error(serializer.errors))
+        return dict(serializer.validated_data)
 
     def resolve_party(self, account_id: str) -> Party | None:
         return resolve_account(account_id)
@@ -59,4 +88,5 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
             requires_access_token=self.requires_access_token,
             head=ctx.head,
             params=ctx.params,
+            requires_holder_token=self.requires_holder_token(),
         )

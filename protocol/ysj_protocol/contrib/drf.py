@@ -64,6 +64,19 @@ def first_error(errors: Any, prefix: str = "") -> str:
     return f"{prefix}：{text}" if prefix else text
 
 
+def record_text(text: str) -> str:
+    """``text`` as a call record can keep it: without NUL, lone surrogates replaced.
+
+    A refused call is recorded like any other, and what it claimed (account, ``bizNum``, path)
+    may hold exactly the characters a database refuses.
+    """
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def envelope_response(body: dict[str, Any], http_status: int) -> HttpResponse:
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     return HttpResponse(payload, status=http_status, content_type=JSON_CONTENT_TYPE)
@@ -123,18 +136,32 @@ class EnvelopeAPIView(APIView):
         self._request_digest: Future[str] | None = None
         self._recorded = False
         self.call_context: CallContext | None = None
-        response = super().dispatch(request, *args, **kwargs)
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except Exception:  # handle_exception itself failed: still an envelope, never an HTML page
+            logger.exception("unanswered error in %s (request %s)", type(self).__name__, self._request_id)
+            response = self._last_resort()
         response[REQUEST_ID_HEADER] = self._request_id
         if not self._recorded:
-            self.record(self._call_record(request, response))
+            try:
+                self.record(self._call_record(request, response))
+            except Exception:  # the answer is decided; a failing record must not replace it
+                logger.exception("could not record the call to %s (request %s)", request.path, self._request_id)
+        return response
+
+    def _last_resort(self) -> HttpResponse:
+        """9999 in clear, built without the caller's key or anything else that may have failed."""
+        status = st.INTERNAL_ERROR
+        response = envelope_response({"head": {"status": status.code, "message": status.message}}, status.http_status)
+        response.envelope_status = status.code
         return response
 
     def _call_record(self, request: HttpRequest, response: HttpResponse) -> CallRecord:
         status_code = getattr(response, "envelope_status", "")
         return CallRecord(
             direction=SERVED,
-            account_id=self._party.account_id if self._party else self._claimed_account,
-            endpoint=request.path,
+            account_id=record_text(self._party.account_id if self._party else self._claimed_account),
+            endpoint=record_text(request.path),
             http_status=response.status_code,
             status_code=status_code,
             latency_ms=(time.perf_counter() - self._started) * 1000,
@@ -142,8 +169,8 @@ class EnvelopeAPIView(APIView):
             if self._request_digest
             else digest(self._request_bytes),
             response_digest=digest(response.content) if not response.streaming else "",
-            biz_num=self._biz_num,
-            request_id=self._request_id,
+            biz_num=record_text(self._biz_num),
+            request_id=record_text(self._request_id),
         )
 
     def _commit(self, ctx: CallContext, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -172,6 +199,9 @@ class EnvelopeAPIView(APIView):
         biz_num = raw_params.get("bizNum")
         if isinstance(biz_num, str):
             self._biz_num = biz_num[:64]
+        problem = envelope.unsafe_text(raw_params)
+        if problem:
+            raise EnvelopeError(st.INVALID_PARAMETERS, problem)
         params = self.validate_params(raw_params)
         ctx = CallContext(
             request=request._request,
@@ -202,9 +232,9 @@ class EnvelopeAPIView(APIView):
         if len(self._request_bytes) >= BACKGROUND_DIGEST_BYTES:
             self._request_digest = _digest_later(self._request_bytes)
         try:
-            return json.loads(self._request_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise EnvelopeError(st.MALFORMED_ENVELOPE, "请求体不是合法的 JSON") from exc
+            return envelope.load_json(self._request_bytes)
+        except envelope.JSONRefused as exc:
+            raise EnvelopeError(st.MALFORMED_ENVELOPE, f"请求体{exc.reason}") from exc
 
     def validate_params(self, raw_params: dict[str, Any]) -> dict[str, Any]:
         if self.params_serializer_class is None:
