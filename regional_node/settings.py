@@ -102,8 +102,14 @@ NODE_DATABASE_URL = env_str("NODE_DATABASE_URL", f"sqlite:///{NODE_DATA_DIR / 'n
 # Seconds a request thread keeps its database connection (0: a new one per request). SQLite too:
 # opening a connection (PRAGMAs) and closing it (with WAL, the last close checkpoints) cost more
 # than a search's queries. Threads that end (forwarding) close theirs; see forwarding.py.
+# Kept connections are checked at the first query of each request (NODE_DB_CONN_HEALTH_CHECKS), so
+# a connection the database server dropped is replaced rather than failing that request.
 DATABASES = {
-    "default": dj_database_url.parse(NODE_DATABASE_URL, conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60))
+    "default": dj_database_url.parse(
+        NODE_DATABASE_URL,
+        conn_max_age=env_int("NODE_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("NODE_DB_CONN_HEALTH_CHECKS", True),
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):

@@ -77,8 +77,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "ysj_portal.wsgi.application"
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ysj_portal.sqlite3'}")
+# Connections are kept between requests; each request's first query checks its connection first
+# (a cheap round trip), so one killed by the server (restart, failover, pg_terminate_backend) is
+# replaced instead of failing the request.
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
