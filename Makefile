@@ -7,7 +7,7 @@ VAR := var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint format bench keys migrate serve clean
+.PHONY: demo test install lint format bench keys migrate serve clean secrets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,23 @@ $(STAMP): pyproject.toml protocol/pyproject.toml protocol/setup.py | $(PY)
 
 install: $(STAMP)
 
-keys: install
+# The demo's own SECRET_KEY, YSJ_DATA_KEY and NODE_SECRET_KEY, generated once (mode 600); values set
+# in the environment win. Production sets them in the environment and never uses this file.
+SECRETS := $(VAR)/secrets.env
+WITH_SECRETS := $(PY) -m ysj_portal.secrets_env $(SECRETS) --
+secrets: install
+	@$(PY) -m ysj_portal.secrets_env $(SECRETS)
+
+keys: install secrets
 	@mkdir -p $(VAR)/keys
-	@test -f $(VAR)/keys/hub.key || $(PY) manage.py generate_sm2_keypair --out $(VAR)/keys/hub.key >/dev/null
+	@test -f $(VAR)/keys/hub.key || $(WITH_SECRETS) $(PY) manage.py generate_sm2_keypair --out $(VAR)/keys/hub.key >/dev/null
 
-migrate: install
-	$(PY) manage.py migrate --noinput
+migrate: install secrets
+	$(WITH_SECRETS) $(PY) manage.py migrate --noinput
 
-demo: install keys migrate
-	$(PY) manage.py load_demo
-	$(PY) -m ysj_portal.demo --host $(HOST) --port $(PORT)
+demo: install secrets keys migrate
+	$(WITH_SECRETS) $(PY) manage.py load_demo
+	$(WITH_SECRETS) $(PY) -m ysj_portal.demo --host $(HOST) --port $(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .
@@ -38,8 +45,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: install
-	$(PY) benchmarks/run_all.py
+bench: install secrets
+	$(WITH_SECRETS) $(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VAR) .pytest_cache .hypothesis

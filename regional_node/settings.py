@@ -51,7 +51,15 @@ NODE_SERVICE_CODES = env_bool("NODE_SERVICE_CODES", False)
 NODE_SERVICE_CODE_SECONDS = env_int("NODE_SERVICE_CODE_SECONDS", 300)
 
 DEBUG = env_bool("NODE_DEBUG", False)
-SECRET_KEY = env_str("NODE_SECRET_KEY") or "insecure-node-development-key-set-NODE_SECRET_KEY"
+# Signs the node admin's sessions: with NODE_DEBUG off it must come from the environment
+# (NODE_SECRET_KEY, or SECRET_KEY when the node has its own host); `make demo` generates one.
+SECRET_KEY = env_str("NODE_SECRET_KEY") or env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "未设置环境变量 NODE_SECRET_KEY：NODE_DEBUG 关闭时必须在环境中提供（见 README；本机演示请使用 make demo）"
+        )
+    SECRET_KEY = "insecure-node-development-key-set-NODE_SECRET_KEY"  # noqa: S105 - NODE_DEBUG only
 ALLOWED_HOSTS = env_list("NODE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("NODE_CSRF_TRUSTED_ORIGINS", [])
 

@@ -8,8 +8,9 @@
   identity numbers are guessable, a plain hash would be reversed by enumeration.
 - People see masked values only (``ysj_protocol.identifiers.mask_*``).
 
-Without ``YSJ_DATA_KEY`` the key is derived from ``SECRET_KEY`` (development and tests only;
-production sets it, and changing it makes earlier ciphertexts unreadable).
+Without ``YSJ_DATA_KEY`` the key is derived from ``SECRET_KEY`` with DEBUG on only (development);
+with DEBUG off the hub does not start without it (``ysj_portal.settings``), and changing it makes
+earlier ciphertexts unreadable.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ SCHEME = "sm4gcm1"
 
 
 def data_key() -> bytes:
+    """The SM4 key of stored numbers: ``YSJ_DATA_KEY``; derived from SECRET_KEY with DEBUG on only."""
     configured = (settings.YSJ_DATA_KEY or "").strip()
     if not configured:
+        if not settings.DEBUG:
+            raise ImproperlyConfigured("未设置环境变量 YSJ_DATA_KEY：DEBUG 关闭时必须在环境中提供")
         return sm3_digest(b"ysj-data-key\x00" + settings.SECRET_KEY.encode("utf-8"))[:16]
     try:
         key = bytes.fromhex(configured)

@@ -6,3 +6,6 @@ class YsjPortalConfig(AppConfig):
 
     name = "ysj_portal"
     verbose_name = "长三角电子证照融合共享服务系统"
+
+    def ready(self) -> None:
+        from ysj_portal import checks  # noqa: F401 - registers the deploy checks of the secrets

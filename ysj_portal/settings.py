@@ -1,15 +1,16 @@
 """Settings for YSJ Portal.
 
-Every value comes from an environment variable (documented in README.md). With nothing set the
-project runs on SQLite under ``var/`` with Celery tasks executed inline, so it works on a bare
-machine; production sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
+Every value comes from an environment variable (documented in README.md). With nothing but the
+secrets set (SECRET_KEY, YSJ_DATA_KEY; ``make demo`` generates its own) the project runs on SQLite
+under ``var/`` with Celery tasks executed inline, so it works on a bare machine; production sets
+DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 """
 
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
+from ysj_portal import secrets_env
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
 from ysj_protocol.keyfiles import private_file
 
@@ -17,12 +18,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("YSJ_VAR_DIR", BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and not env_bool("YSJ_ALLOW_INSECURE_KEY", True):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # Development only: stable per checkout so sessions survive restarts.
-    SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+# With DEBUG off both secrets must come from the environment (make demo generates its own,
+# ysj_portal.secrets_env); a public fallback would let anyone forge sessions and read stored
+# identity numbers. With DEBUG on, the development key; `check --deploy` refuses it.
+SECRET_KEY = secrets_env.require("SECRET_KEY", env_str("SECRET_KEY"), debug=DEBUG) or secrets_env.DEVELOPMENT_SECRET_KEY
+# 32 hex digits (SM4 key) protecting stored identity and phone numbers (trust.protect).
+YSJ_DATA_KEY = secrets_env.require("YSJ_DATA_KEY", env_str("YSJ_DATA_KEY"), debug=DEBUG)
+if YSJ_DATA_KEY:
+    YSJ_DATA_KEY = secrets_env.check_data_key(YSJ_DATA_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -167,8 +170,7 @@ YSJ_HOLDER_KEY_SECRET = env_str("YSJ_HOLDER_KEY_SECRET")
 # Trust service (trust/): token lifetimes, the data key protecting identity numbers, rate limits.
 YSJ_ACCESS_TOKEN_TTL = env_int("YSJ_ACCESS_TOKEN_TTL", 7200)
 YSJ_HOLDER_TOKEN_TTL = env_int("YSJ_HOLDER_TOKEN_TTL", 1800)
-# 32 hex digits (SM4 key); unset: derived from SECRET_KEY (development only).
-YSJ_DATA_KEY = env_str("YSJ_DATA_KEY")
+# YSJ_DATA_KEY, the data key protecting identity numbers, is read with SECRET_KEY at the top.
 YSJ_SERVICE_CODE_SKEW = env_int("YSJ_SERVICE_CODE_SKEW", 60)
 YSJ_REGISTER_FAILURE_WINDOW = env_int("YSJ_REGISTER_FAILURE_WINDOW", 900)
 YSJ_REGISTER_MAX_FAILURES_PER_APP = env_int("YSJ_REGISTER_MAX_FAILURES_PER_APP", 5)
