@@ -7,7 +7,11 @@ Conventions used across the project (see the specification notes, section 12.1):
   C1 is emitted as the uncompressed point with its ``04`` prefix; :func:`decrypt` also accepts
   C1 without it, telling the two forms apart by the point test and the C3 check, never by
   looking for a "04" character.
-* C3 is checked on every decryption, in constant time.
+* C3 is checked on every decryption, in constant time. A ciphertext that verifies only in the
+  other order raises :class:`CiphertextOrderError` (a peer on the old order, not a wrong key).
+* The GM/T 0009 DER form ``SEQUENCE {x, y, hash, ciphertext}`` (OpenSSL 3, GmSSL, Bouncy
+  Castle) is written by :func:`encrypt_der` and read by :func:`decrypt_der`; :func:`decrypt_any`
+  reads every form and says whether it was DER.
 * Signatures use the user ID ``1234567812345678`` (GB/T 35276) unless one is passed, and are
   raw ``r || s`` (64 bytes) or DER; :func:`verify` accepts both and only ever returns a bool.
 * The per-message secret k (encryption and signing) comes from :mod:`secrets`.
@@ -28,7 +32,18 @@ from close by; there, use a constant-time implementation (an HSM, or OpenSSL/GmS
 
 from __future__ import annotations
 
-from ._cipher import decrypt, decrypt_hex, encrypt, encrypt_hex
+from ._cipher import (
+    CiphertextOrderError,
+    decode_der_ciphertext,
+    decrypt,
+    decrypt_any,
+    decrypt_der,
+    decrypt_hex,
+    encode_der_ciphertext,
+    encrypt,
+    encrypt_der,
+    encrypt_hex,
+)
 from ._curve import GX, GY, A, B, N, P  # noqa: F401 - the curve's parameters, for callers
 from ._keys import PrivateKey, PublicKey
 from ._precompute import precompute_enabled, ready_count, set_precompute
@@ -36,13 +51,19 @@ from ._signature import DEFAULT_USER_ID, decode_der_signature, encode_der_signat
 
 __all__ = [
     "DEFAULT_USER_ID",
+    "CiphertextOrderError",
     "PrivateKey",
     "PublicKey",
+    "decode_der_ciphertext",
     "decode_der_signature",
     "decrypt",
+    "decrypt_any",
+    "decrypt_der",
     "decrypt_hex",
+    "encode_der_ciphertext",
     "encode_der_signature",
     "encrypt",
+    "encrypt_der",
     "encrypt_hex",
     "precompute_enabled",
     "ready_count",
