@@ -55,6 +55,10 @@ def record_call(record: CallRecord) -> None:
 
 
 class NodeEnvelopeAPIView(drf.EnvelopeAPIView):
+    #: The hub-region profile keeps each status's own HTTP status: the hub's publication sender
+    #: (catalog.delivery) treats a 4xx answer as permanent and a 5xx as retryable.
+    http_status_mode = drf.HTTP_STATUS_MAPPED
+
     def resolve_party(self, account_id: str) -> HubParty | None:
         if account_id != settings.NODE_HUB_ACCOUNT_ID:
             return None

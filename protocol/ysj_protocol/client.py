@@ -5,6 +5,11 @@ One ``httpx.Client`` per peer keeps connections alive between calls; it is threa
 fan-out over several threads shares it. Failures are typed so that a caller can tell a peer
 that is down (``TransportError``) from one that answered garbage (``ProtocolError``) or one that
 refused the call (``StatusError``).
+
+The outcome of a call is its ``head.status``, whatever the HTTP status: a provider following
+12.1.2 answers a refusal with HTTP 200 and a non-zero status, and that is a ``StatusError``
+just as a mapped 4xx is. With ``der=True`` the request's ciphertext is the GM/T 0009 DER form;
+an answer is read in whichever form it comes.
 """
 
 from __future__ import annotations
@@ -39,7 +44,11 @@ class ProtocolError(ClientError):
 
 
 class StatusError(ClientError):
-    """The peer answered a non-zero ``head.status``."""
+    """The peer answered a non-zero ``head.status``.
+
+    ``http_status`` is kept for the record only: 200 from a provider that answers as 12.1.2
+    shows, the status's own 4xx/5xx from one that maps them. Decide on ``status``.
+    """
 
     def __init__(self, status: str, message: str, http_status: int) -> None:
         self.status = status
@@ -67,6 +76,7 @@ class EnvelopeClient:
         timeout: float = 5.0,
         recorder: Recorder | None = None,
         base64_wrap: bool = False,
+        der: bool = False,
         http: httpx.Client | None = None,
     ) -> None:
         self.peer = peer
@@ -75,6 +85,8 @@ class EnvelopeClient:
         self.timeout = timeout
         self.recorder = recorder
         self.base64_wrap = base64_wrap
+        #: Send the ciphertext in the GM/T 0009 DER form instead of hex C1C3C2.
+        self.der = der
         self._own_http = http is None
         self.http = http or httpx.Client(
             base_url=peer.base_url.rstrip("/"),
@@ -112,7 +124,7 @@ class EnvelopeClient:
         recorder = recorder if recorder is not None else self.recorder
         request_id = request_id or uuid.uuid4().hex
         body = envelope.seal_request(
-            self.account_id, params, self.peer.public_key, head=head, base64_wrap=self.base64_wrap
+            self.account_id, params, self.peer.public_key, head=head, base64_wrap=self.base64_wrap, der=self.der
         )
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         started = time.perf_counter()
@@ -140,7 +152,9 @@ class EnvelopeClient:
                 opened = envelope.open_response(response.json(), self.private_key)
             except (ValueError, envelope.EnvelopeError) as exc:
                 error = "protocol"
-                raise ProtocolError(f"{self.peer.name or self.peer.base_url}: 应答不是合法的信封") from exc
+                # A gateway that dropped a non-2xx body leaves only the HTTP status to report.
+                where = f"HTTP {http_status}，" if not 200 <= http_status < 300 else ""
+                raise ProtocolError(f"{self.peer.name or self.peer.base_url}: {where}应答不是合法的信封") from exc
             status_code = opened.status
             if check and not opened.ok:
                 raise StatusError(opened.status, opened.message, http_status)

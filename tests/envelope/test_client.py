@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ysj_protocol import envelope
-from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError, TransportError
+from ysj_protocol import status as st
+from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
 from ysj_protocol.crypto import sm2
 
 from ..keys import key_for
@@ -21,6 +22,7 @@ CALLER_KEY = key_for("client-test-caller")
 class Behaviour:
     delay = 0.0
     body = b""
+    code = 200
     requests: list[dict]
 
 
@@ -32,7 +34,7 @@ class Handler(BaseHTTPRequestHandler):
         request = json.loads(self.rfile.read(length))
         self.behaviour.requests.append({"body": request, "headers": dict(self.headers)})
         time.sleep(self.behaviour.delay)
-        self.send_response(200)
+        self.send_response(self.behaviour.code)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(self.behaviour.body)))
         self.end_headers()
@@ -60,10 +62,13 @@ def client_for(url: str, **kw) -> EnvelopeClient:
     return EnvelopeClient(peer, account_id="caller", private_key=CALLER_KEY, **kw)
 
 
-def answer(data: dict, key: sm2.PublicKey = CALLER_KEY.public_key) -> bytes:
-    from ysj_protocol import status as st
+def answer(data: dict, key: sm2.PublicKey = CALLER_KEY.public_key, **kw) -> bytes:
+    return json.dumps(envelope.seal_response(st.OK, data, key, **kw)).encode()
 
-    return json.dumps(envelope.seal_response(st.OK, data, key)).encode()
+
+def refusal(status: st.Status, key: sm2.PublicKey = CALLER_KEY.public_key) -> bytes:
+    data = {"status": status.code, "message": status.message}
+    return json.dumps(envelope.seal_response(status, data, key)).encode()
 
 
 def test_request_is_encrypted_for_the_peer_and_answer_decrypted(server):
@@ -135,3 +140,41 @@ def test_answer_encrypted_for_someone_else_is_a_protocol_error(server):
     behaviour.body = answer({"a": 1}, key=sm2.PrivateKey.generate().public_key)
     with client_for(url) as client, pytest.raises(ProtocolError):
         client.call("/x", {})
+
+
+@pytest.mark.parametrize("code", [200, 404, 502])
+def test_non_zero_head_status_is_a_status_error_whatever_the_http_status(server, code):
+    """A provider following 12.1.2 refuses with HTTP 200; one that maps codes with their 4xx/5xx."""
+    behaviour, url = server
+    behaviour.code = code
+    behaviour.body = refusal(st.CERTIFICATE_NOT_FOUND)
+    records = []
+    with client_for(url, recorder=records.append) as client:
+        with pytest.raises(StatusError) as refused:
+            client.call("/x", {})
+        unchecked = client.call("/x", {}, check=False)
+    assert (refused.value.status, refused.value.message, refused.value.http_status) == (
+        st.CERTIFICATE_NOT_FOUND.code, st.CERTIFICATE_NOT_FOUND.message, code
+    )
+    assert not unchecked.ok and unchecked.data == {"status": "4004", "message": st.CERTIFICATE_NOT_FOUND.message}
+    assert [(r.http_status, r.status_code) for r in records] == [(code, "4004")] * 2
+
+
+@pytest.mark.parametrize("code", [200, 502])
+def test_body_dropped_by_a_gateway_is_a_protocol_error_naming_the_http_status(server, code):
+    behaviour, url = server
+    behaviour.code = code
+    behaviour.body = b""
+    with client_for(url) as client, pytest.raises(ProtocolError) as failed:
+        client.call("/x", {})
+    assert ("HTTP 502" in str(failed.value)) is (code == 502)
+
+
+def test_der_requests_and_der_answers(server):
+    behaviour, url = server
+    behaviour.body = answer({"total": 2}, der=True)
+    assert json.loads(behaviour.body)["encryptData"].startswith("30")
+    with client_for(url, der=True) as client:
+        assert client.call("/x", {"q": 1}).data == {"total": 2}
+    sent = bytes.fromhex(behaviour.requests[0]["body"]["encryptData"])
+    assert json.loads(sm2.decrypt_der(PEER_KEY, sent)) == {"q": 1}

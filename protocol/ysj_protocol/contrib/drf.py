@@ -5,6 +5,11 @@ validation, the answer encrypted for the caller, and one call record per request
 happens. A handler only sees validated business parameters and returns business output; it
 refuses by raising ``EnvelopeError`` with a code of ``ysj_protocol.status``. Every other
 exception becomes status 9999 with no detail, never a stack trace.
+
+An answer that carries a head is HTTP 200 and says its outcome in ``head.status`` (12.1.2);
+only refusals of a request that is not a section-12 call at all (method, media type, size,
+path) keep their HTTP error status. ``HTTP_STATUS_MAPPED`` (per view, or the deployment's
+``YSJ_ENVELOPE_HTTP_STATUS=mapped``) answers each code with its own HTTP status instead.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions as drf_exceptions
@@ -77,6 +83,35 @@ def record_text(text: str) -> str:
     return text
 
 
+#: An answer that carries a head is HTTP 200, its outcome in ``head.status`` alone, as 12.1.2
+#: shows: exchange gateways of the provinces often drop the body of a non-2xx answer, and with it
+#: the status code and message the caller needs.
+HTTP_STATUS_HEAD = "head"
+#: Each status code is answered with its own ``Status.http_status`` (4xx, 5xx), for deployments
+#: whose gateways and monitoring expect it.
+HTTP_STATUS_MAPPED = "mapped"
+HTTP_STATUS_MODES = frozenset({HTTP_STATUS_HEAD, HTTP_STATUS_MAPPED})
+#: Refusals of a request that never became a section-12 call: another method than POST, another
+#: media type, a body over the size limit, a path with no endpoint. No envelope is read, so the
+#: HTTP status says what is wrong in either mode (their body still carries a head saying why).
+HTTP_LEVEL_REFUSALS = frozenset(
+    refusal.code for refusal in (st.PAYLOAD_TOO_LARGE, st.METHOD_NOT_ALLOWED, st.UNSUPPORTED_MEDIA_TYPE, st.NOT_FOUND)
+)
+
+
+def http_status_for(status: st.Status, mode: str = HTTP_STATUS_HEAD) -> int:
+    """The HTTP status an answer of ``status`` is sent with under ``mode``."""
+    if mode == HTTP_STATUS_MAPPED or status.code in HTTP_LEVEL_REFUSALS:
+        return status.http_status
+    return 200
+
+
+def configured_http_status_mode() -> str:
+    """The deployment's mode: Django setting ``YSJ_ENVELOPE_HTTP_STATUS``, ``head`` when unset."""
+    mode = getattr(settings, "YSJ_ENVELOPE_HTTP_STATUS", HTTP_STATUS_HEAD)
+    return mode if mode in HTTP_STATUS_MODES else HTTP_STATUS_HEAD
+
+
 def envelope_response(body: dict[str, Any], http_status: int) -> HttpResponse:
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     return HttpResponse(payload, status=http_status, content_type=JSON_CONTENT_TYPE)
@@ -123,6 +158,9 @@ class EnvelopeAPIView(APIView):
     permission_classes: ClassVar[list] = []
     throttle_classes: ClassVar[list] = []
     params_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    #: ``HTTP_STATUS_HEAD`` or ``HTTP_STATUS_MAPPED`` for this view; None follows the deployment
+    #: (``configured_http_status_mode``).
+    http_status_mode: ClassVar[str | None] = None
 
     # ------------------------------------------------------------------ dispatch
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -130,6 +168,7 @@ class EnvelopeAPIView(APIView):
         self._party: Party | None = None
         self._claimed_account = ""
         self._base64 = False
+        self._der = False
         self._biz_num = ""
         self._request_id = (request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
         self._request_bytes = b""
@@ -152,7 +191,8 @@ class EnvelopeAPIView(APIView):
     def _last_resort(self) -> HttpResponse:
         """9999 in clear, built without the caller's key or anything else that may have failed."""
         status = st.INTERNAL_ERROR
-        response = envelope_response({"head": {"status": status.code, "message": status.message}}, status.http_status)
+        body = {"head": {"status": status.code, "message": status.message}}
+        response = envelope_response(body, http_status_for(status, self.answer_http_status_mode()))
         response.envelope_status = status.code
         return response
 
@@ -194,7 +234,7 @@ class EnvelopeAPIView(APIView):
         if not party.is_active:
             raise EnvelopeError(st.ACCOUNT_DISABLED)
         self._party = party
-        plaintext = envelope.decrypt_text(self.private_key(), encrypt_data)
+        plaintext, self._der = envelope.decrypt_text_form(self.private_key(), encrypt_data)
         raw_params, self._base64 = envelope.decode_params(plaintext)
         biz_num = raw_params.get("bizNum")
         if isinstance(biz_num, str):
@@ -279,10 +319,16 @@ class EnvelopeAPIView(APIView):
         caller_key = self._party.public_key if self._party is not None else None
         if data is None and caller_key is not None and not status.ok:
             data = {"status": status.code, "message": message or status.message}
-        body = envelope.seal_response(status, data, caller_key, message=message, base64_wrap=self._base64)
-        response = envelope_response(body, status.http_status)
+        body = envelope.seal_response(
+            status, data, caller_key, message=message, base64_wrap=self._base64, der=self._der
+        )
+        response = envelope_response(body, http_status_for(status, self.answer_http_status_mode()))
         response.envelope_status = status.code
         return response
+
+    def answer_http_status_mode(self) -> str:
+        """How this view's answers map to HTTP statuses (see ``HTTP_STATUS_HEAD``)."""
+        return self.http_status_mode or configured_http_status_mode()
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, EnvelopeError):
