@@ -9,6 +9,7 @@ DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from ysj_portal import secrets_env
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
@@ -129,6 +130,11 @@ X_FRAME_OPTIONS = "DENY"
 # Envelope bodies carry whole certificate files (12.1.10); the limit is documented in README.
 YSJ_ENVELOPE_MAX_BYTES = env_int("YSJ_ENVELOPE_MAX_BYTES", 24 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = YSJ_ENVELOPE_MAX_BYTES
+# "head": envelope answers are HTTP 200, the outcome in head.status (12.1.2); "mapped": each status
+# code's own HTTP status. Refusals before any envelope is read (method, media type, size) keep theirs.
+YSJ_ENVELOPE_HTTP_STATUS = env_str("YSJ_ENVELOPE_HTTP_STATUS", "head").strip().lower()
+if YSJ_ENVELOPE_HTTP_STATUS not in {"head", "mapped"}:
+    raise ImproperlyConfigured("环境变量 YSJ_ENVELOPE_HTTP_STATUS 应为 head 或 mapped")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
