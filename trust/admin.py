@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyAdminMixin
 from ysj_protocol.identifiers import is_valid_resident_id, is_valid_uscc
 
-from . import services
+from . import services, throttle
 from .models import (
     AcceptedServiceCode,
     AccessToken,
@@ -29,6 +29,7 @@ from .models import (
     HolderToken,
     Region,
     RegistrationAttempt,
+    RegistrationThrottle,
     TrustedApplication,
 )
 
@@ -68,6 +69,21 @@ class TokenStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RegistrationLockFilter(admin.SimpleListFilter):
+    title = "锁定状态"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "锁定中"), ("no", "未锁定")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=timezone.now())
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=timezone.now())
+        return queryset
+
+
 def token_state(token: AccessToken | HolderToken) -> str:
     if token.revoked_at is not None:
         return "已吊销"
@@ -80,7 +96,7 @@ class TrustedApplicationAdmin(SimpleHistoryAdmin):
     list_filter = ("status", "region")
     search_fields = ("app_id", "name", "corp_name", "corp_code")
     list_select_related = ("region",)
-    actions = ("rotate_secret", "suspend", "reactivate", "revoke", "revoke_tokens")
+    actions = ("rotate_secret", "suspend", "reactivate", "revoke", "revoke_tokens", "unlock_registration")
     fieldsets = (
         (None, {"fields": ("app_id", "name", "region")}),
         ("单位", {"fields": ("corp_name", "corp_code", "contact_name", "contact_phone")}),
@@ -134,6 +150,11 @@ class TrustedApplicationAdmin(SimpleHistoryAdmin):
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> None:
         count = services.revoke_access_tokens(AccessToken.objects.filter(application__in=queryset), "管理门户吊销")
         self.message_user(request, f"已吊销 {count} 个应用可信访问令牌。", messages.SUCCESS)
+
+    @admin.action(description="解除所选应用的注册失败锁定（全部来源地址）", permissions=["change"])
+    def unlock_registration(self, request: HttpRequest, queryset: QuerySet[TrustedApplication]) -> None:
+        count = throttle.unlock(app_ids=list(queryset.values_list("app_id", flat=True)))
+        self.message_user(request, f"已解除 {count} 个注册锁定范围（应用标识与来源地址）。", messages.SUCCESS)
 
 
 class _TokenAdmin(ReadOnlyAdmin):
@@ -212,6 +233,31 @@ class RegistrationAttemptAdmin(ReadOnlyAdmin):
     list_filter = ("succeeded", "reason")
     search_fields = ("app_id", "client_ip")
     date_hierarchy = "created_at"
+
+
+@admin.register(RegistrationThrottle)
+class RegistrationThrottleAdmin(ReadOnlyAdmin):
+    """Registration locks: operators see who is locked and lift a lock (the appId's own page too)."""
+
+    list_display = ("app_id", "client", "failures", "lockouts", "last_failure_at", "locked_until", "state")
+    list_filter = (RegistrationLockFilter,)
+    search_fields = ("app_id", "client")
+    actions = ("unlock_selected",)
+
+    @admin.display(description="状态")
+    def state(self, obj: RegistrationThrottle) -> str:
+        return "锁定中" if obj.is_locked() else "未锁定"
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Needed for the unlock action; the rows themselves are written by trust.throttle only.
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
+
+    @admin.action(description="解除所选注册锁定", permissions=["change"])
+    def unlock_selected(self, request: HttpRequest, queryset: QuerySet[RegistrationThrottle]) -> None:
+        count = 0
+        for row in queryset:
+            count += throttle.unlock(app_ids=[row.app_id], client=row.client)
+        self.message_user(request, f"已解除 {count} 个注册锁定范围。", messages.SUCCESS)
 
 
 @admin.register(EnvelopeCall)

@@ -281,6 +281,39 @@ class RegistrationAttempt(models.Model):
         return f"{self.app_id} {'成功' if self.succeeded else '失败'}"
 
 
+#: ``RegistrationThrottle.app_id`` of the row counting an address's failures over every appId.
+ANY_APP = "*"
+
+
+class RegistrationThrottle(models.Model):
+    """Failed registrations (12.2.1) of one appId from one client address, and its lock.
+
+    One row per (appId, address), plus one per address for all appIds (``app_id`` = ``ANY_APP``).
+    An attempt is counted here, under a row lock, before its secret is checked, so concurrent
+    guesses cannot all be checked; a success clears its own row. Counting per address means a
+    stranger guessing an appId locks out only the stranger, never the application's own address.
+    """
+
+    app_id = models.CharField("应用标识", max_length=64)
+    client = models.CharField("来源地址", max_length=45, blank=True, help_text="空：来源地址未知")
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    lockouts = models.PositiveIntegerField("锁定次数", default=0, help_text="决定下次锁定的时长（逐次加倍）")
+    last_failure_at = models.DateTimeField("最近失败时间", null=True, blank=True)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "可信应用注册锁定"
+        verbose_name_plural = "可信应用注册锁定"
+        ordering = ["-last_failure_at"]
+        constraints = [models.UniqueConstraint(fields=["app_id", "client"], name="trust_reg_throttle_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} @ {self.client or '未知地址'}"
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+
 class CallDirection(models.TextChoices):
     SERVED = "in", "被调用"
     MADE = "out", "调用外部"

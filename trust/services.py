@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError
 from ysj_protocol.identifiers import mask_phone
 
-from . import protect
+from . import protect, throttle
 from .holders import HolderIdentity
 from .models import (
     AcceptedServiceCode,
@@ -123,19 +124,6 @@ def client_ip(request: HttpRequest) -> str | None:
         return None
 
 
-def _recent_failures(app_id: str, ip: str | None, now: dt.datetime) -> tuple[int, int]:
-    since = now - dt.timedelta(seconds=settings.YSJ_REGISTER_FAILURE_WINDOW)
-    failures = RegistrationAttempt.objects.filter(created_at__gte=since, succeeded=False).exclude(
-        reason="rate_limited"
-    )
-    last_success = RegistrationAttempt.objects.filter(app_id=app_id, succeeded=True).aggregate(at=Max("created_at"))[
-        "at"
-    ]
-    per_app = failures.filter(app_id=app_id, created_at__gte=max(since, last_success or since)).count()
-    per_ip = failures.filter(client_ip=ip).count() if ip else 0
-    return per_app, per_ip
-
-
 def _attempt(app_id: str, ip: str | None, *, succeeded: bool, reason: str) -> None:
     RegistrationAttempt.objects.create(app_id=app_id[:64], client_ip=ip, succeeded=succeeded, reason=reason)
 
@@ -145,16 +133,18 @@ def register_application(
 ) -> IssuedToken:
     """Check appId/appSecret and the corporation (12.2.1) and hand out an access token.
 
-    Failures are recorded and counted: more than ``YSJ_REGISTER_MAX_FAILURES_PER_APP`` for one
-    appId (since its last success) or ``..._PER_IP`` from one address within the window are
-    refused with 2021 before the secret is even looked at.
+    The attempt is counted by ``trust.throttle`` before anything is checked (per appId and client
+    address, and per address): past the free failures the scope is locked for growing periods
+    and refused with 2021, saying when to retry, before the secret is even looked at.
     """
-    now = timezone.now()
-    per_app, per_ip = _recent_failures(app_id, ip, now)
-    if per_app >= settings.YSJ_REGISTER_MAX_FAILURES_PER_APP or per_ip >= settings.YSJ_REGISTER_MAX_FAILURES_PER_IP:
+    try:
+        throttle.reserve(app_id, ip)
+    except throttle.Locked as locked:
         _attempt(app_id, ip, succeeded=False, reason="rate_limited")
-        minutes = max(1, settings.YSJ_REGISTER_FAILURE_WINDOW // 60)
-        raise EnvelopeError(st.RATE_LIMITED, f"注册失败次数过多，请 {minutes} 分钟后再试")
+        minutes = max(1, math.ceil((locked.until - timezone.now()).total_seconds() / 60))
+        raise EnvelopeError(
+            st.RATE_LIMITED, f"注册失败次数过多，已暂停受理，请于 {format_time(locked.until)} 后重试（约 {minutes} 分钟）"
+        ) from None
 
     def refuse(status: st.Status, reason: str, detail: str | None = None) -> EnvelopeError:
         _attempt(app_id, ip, succeeded=False, reason=reason)
@@ -179,6 +169,7 @@ def register_application(
     with transaction.atomic():
         issued = issue_access_token(application, client_ip=ip)
         _attempt(app_id, ip, succeeded=True, reason="ok")
+        throttle.succeeded(app_id, ip)
     return issued
 
 

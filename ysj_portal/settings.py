@@ -182,6 +182,9 @@ YSJ_SERVICE_CODE_SKEW = env_int("YSJ_SERVICE_CODE_SKEW", 60)
 YSJ_REGISTER_FAILURE_WINDOW = env_int("YSJ_REGISTER_FAILURE_WINDOW", 900)
 YSJ_REGISTER_MAX_FAILURES_PER_APP = env_int("YSJ_REGISTER_MAX_FAILURES_PER_APP", 5)
 YSJ_REGISTER_MAX_FAILURES_PER_IP = env_int("YSJ_REGISTER_MAX_FAILURES_PER_IP", 20)
+# The first lock after the free failures; each further one doubles, up to the maximum (trust.throttle).
+YSJ_REGISTER_LOCK_SECONDS = env_int("YSJ_REGISTER_LOCK_SECONDS", 60)
+YSJ_REGISTER_LOCK_MAX_SECONDS = env_int("YSJ_REGISTER_LOCK_MAX_SECONDS", 86400)
 # The request header carrying the client address behind a reverse proxy, e.g. X-Real-IP.
 YSJ_CLIENT_IP_HEADER = env_str("YSJ_CLIENT_IP_HEADER")
 
