@@ -48,10 +48,10 @@ def caller_from(ctx: CallContext, *, needs_holder: bool = False) -> Caller:
     table asks for one) nothing is searched.
     """
     grant: Grant | None = ctx.grant
-    if grant is None or grant.application is None:
-        raise EnvelopeError(st.APP_NOT_TRUSTED)
+    if grant is None or grant.application is None:  # the access checks did not run: a wiring fault
+        raise EnvelopeError(st.INTERNAL_ERROR)
     if needs_holder and grant.holder is None:
-        raise EnvelopeError(st.HOLDER_TOKEN_INVALID)
+        raise EnvelopeError(st.HOLDER_TOKEN_MISSING)
     if grant.usage is None:
         raise EnvelopeError(st.SCENARIO_NOT_FOUND, f"itemCode={ctx.params.get('itemCode', '')}")
     return Caller(

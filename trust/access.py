@@ -4,7 +4,8 @@ Order, each refusal with its own status code:
 
 1. The caller's kind must be one the view accepts (``callers``). A region calling a view meant
    for application systems is refused (2037): certificates are obtained by applications only.
-   Regions, identified by their registered SM2 key, need no access token.
+   Regions, identified by their registered SM2 key, need no access token. An application
+   calling a view that declares no applications is told the interface is not open to it (9001).
 2. Unless the view declares it needs none (12.2.1 registration), the application access token
    in ``head.accessToken``: present (2001), known (2002), issued to the calling application
    (2005), unrevoked (2004), unexpired (2003). One indexed query.
@@ -49,12 +50,12 @@ def authorize(
     if kind not in callers:
         if kind is CallerKind.REGION:
             raise EnvelopeError(st.REGION_CALLER_NOT_ALLOWED)
-        raise EnvelopeError(st.APP_NOT_TRUSTED)
+        raise EnvelopeError(st.NOT_IMPLEMENTED, "该接口不向应用系统开放")
     if kind is CallerKind.REGION:
         return Grant(kind=kind, party=party)
     application = party.application
     if application is None:  # pragma: no cover - an application party always carries its row
-        raise EnvelopeError(st.APP_NOT_TRUSTED)
+        raise EnvelopeError(st.INTERNAL_ERROR)
     if not requires_access_token:
         return Grant(kind=kind, party=party, application=application)
     now = now or timezone.now()

@@ -71,7 +71,6 @@ HOLDER_TOKEN_EXPIRED = _status("2013", 401, "持证主体可信身份信息令�
 HOLDER_TOKEN_REVOKED = _status("2014", 401, "持证主体可信身份信息令牌已被吊销")
 HOLDER_TOKEN_FOREIGN = _status("2015", 403, "持证主体可信身份信息令牌不是签发给当前应用的")
 RATE_LIMITED = _status("2021", 429, "请求过于频繁，请稍后再试")
-APP_NOT_TRUSTED = _status("2031", 403, "应用未完成可信注册或已被停用")
 APP_SUSPENDED = _status("2032", 403, "应用已被暂停使用，请联系可信访问平台")
 APP_REVOKED = _status("2033", 403, "应用已被吊销")
 APP_CREDENTIALS_INVALID = _status("2034", 401, "应用标识或应用密钥错误")

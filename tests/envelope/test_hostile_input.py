@@ -68,6 +68,11 @@ def big_int(digits: int) -> str:
     return "9" * digits
 
 
+def embed(template: str, value: str) -> str:
+    """``template`` with the JSON text ``value`` in place of ``$VALUE`` (texts too large for a dict)."""
+    return template.replace("$VALUE", value)
+
+
 def text(value: object) -> str:
     """JSON text of ``value`` with NUL and surrogates escaped, as a hostile caller sends them."""
     return json.dumps(value, ensure_ascii=True)
@@ -133,7 +138,7 @@ def last_call(route: str) -> EnvelopeCall:
 @pytest.mark.parametrize("route", [SEARCH, REGISTER])
 def test_hostile_json_outside_the_encryption(client, app, route, name):
     value = HOSTILE_VALUES[name]
-    body = '{"head": {"accountId": "%s", "extra": %s}, "encryptData": "04AB"}' % (APP, value)
+    body = embed('{"head": {"accountId": "app-hostile", "extra": $VALUE}, "encryptData": "04AB"}', value)
     head_of(post(client, route, body), st.MALFORMED_ENVELOPE)
     assert last_call(route).status_code == st.MALFORMED_ENVELOPE.code
 
@@ -146,7 +151,7 @@ def test_a_body_that_is_only_nesting(client, db, depth):
 
 def test_nesting_within_the_limit_is_read(client, app):
     """The limit refuses what is deeper than it, nothing else: a deep but allowed head gets further."""
-    body = '{"head": {"accountId": "nobody", "extra": %s}, "encryptData": "04AB"}' % nested(MAX_JSON_DEPTH - 3)
+    body = embed('{"head": {"accountId": "nobody", "extra": $VALUE}, "encryptData": "04AB"}', nested(MAX_JSON_DEPTH - 3))
     head_of(post(client, SEARCH, body), st.UNKNOWN_ACCOUNT)
 
 
@@ -172,7 +177,7 @@ def test_unstorable_text_in_the_head(client, app, head, field):
 @pytest.mark.parametrize("wrap", [False, True], ids=["json", "base64"])
 @pytest.mark.parametrize("name", HOSTILE_VALUES)
 def test_hostile_json_inside_the_encryption(client, app, name, wrap):
-    plaintext = ('{"bizNum": "B-1", "value": %s}' % HOSTILE_VALUES[name]).encode()
+    plaintext = embed('{"bizNum": "B-1", "value": $VALUE}', HOSTILE_VALUES[name]).encode()
     if wrap:
         plaintext = base64.b64encode(plaintext)
     answer = head_of(post(client, SEARCH, sealed_text(plaintext)), st.BAD_PLAINTEXT)
@@ -318,12 +323,12 @@ def node_sealed(node, plaintext: bytes, account: str = "ysj-hub") -> str:
 
 NODE_CASES = [
     pytest.param(lambda node: nested(100_000), st.MALFORMED_ENVELOPE, id="outer-deep-100000"),
-    pytest.param(lambda node: '{"head": {"accountId": "ysj-hub", "n": %s}, "encryptData": "04AB"}' % big_int(100_000),
-                 st.MALFORMED_ENVELOPE, id="outer-int-100000"),
+    pytest.param(lambda node: embed('{"head": {"accountId": "ysj-hub", "n": $VALUE}, "encryptData": "04AB"}',
+                                    big_int(100_000)), st.MALFORMED_ENVELOPE, id="outer-int-100000"),
     pytest.param(lambda node: text({"head": {"accountId": "ysj-hub\x00"}, "encryptData": "04AB"}),
                  st.MALFORMED_ENVELOPE, id="outer-nul-account"),
     pytest.param(lambda node: node_sealed(node, nested(2_000).encode()), st.BAD_PLAINTEXT, id="inner-deep-2000"),
-    pytest.param(lambda node: node_sealed(node, ('{"holder": %s}' % big_int(5_000)).encode()), st.BAD_PLAINTEXT,
+    pytest.param(lambda node: node_sealed(node, embed('{"holder": $VALUE}', big_int(5_000)).encode()), st.BAD_PLAINTEXT,
                  id="inner-int-5000"),
     pytest.param(lambda node: node_sealed(node, text({"audit": {"bizNum": "B\x00"}}).encode()),
                  st.INVALID_PARAMETERS, id="inner-nul-bizNum"),

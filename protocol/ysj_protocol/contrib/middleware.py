@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from .. import status as st
 from ..client import REQUEST_ID_HEADER
 from ..records import SERVED, CallRecord, digest
-from .drf import envelope_response, record_text
+from .drf import configured_http_status_mode, envelope_response, http_status_for, record_text
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +90,12 @@ class EnvelopeGuardMiddleware:
         return self.answer(request, status, None)
 
     def answer(self, request: HttpRequest, status: st.Status, started: float | None) -> HttpResponse:
-        """The envelope of ``status`` in clear (the caller is unknown here), recorded."""
-        response = envelope_response({"head": {"status": status.code, "message": status.message}}, status.http_status)
+        """The envelope of ``status`` in clear (the caller is unknown here), recorded.
+
+        Its HTTP status follows the deployment's mode, as the envelope view's answers do.
+        """
+        body = {"head": {"status": status.code, "message": status.message}}
+        response = envelope_response(body, http_status_for(status, configured_http_status_mode()))
         response.envelope_status = status.code
         request_id = record_text((request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64])
         response[REQUEST_ID_HEADER] = request_id
