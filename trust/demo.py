@@ -1,14 +1,18 @@
 """Demo application systems, one service counter per region (for ``manage.py load_demo``).
 
 Each gets an SM2 key pair written under ``var/keys/apps/<appId>.key`` (mode 600, never in the
-database) and a demo appSecret kept next to it in ``<appId>.secret`` so that re-running the demo
-prints the same secret. Regions themselves are provisioned by the demo launcher; an application
-is created only for the regions that exist.
+database) and a demo appSecret kept next to it in ``<appId>.secret`` (mode 600). The hub itself
+stores only the secret's salted hash, so without that file the demo could show the secret once and
+never again; keeping it beside the key lets every start of the demo print what a developer needs
+(``credentials``), and a file that no longer matches the stored hash is replaced by a new secret.
+Regions themselves are provisioned by the demo launcher; an application is created only for the
+regions that exist.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -53,16 +57,31 @@ def app_key(app_id: str) -> sm2.PrivateKey:
 def _write_secret(path: Path, secret: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT: tighten it
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secret + "\n")
 
 
+def secret_path(app_id: str) -> Path:
+    return keys_dir() / f"{app_id}.secret"
+
+
+def _kept_secret(application: TrustedApplication) -> str:
+    """The kept appSecret if it is still the one whose hash the hub stores, else ""."""
+    path = secret_path(application.app_id)
+    if not path.exists():
+        return ""
+    secret = path.read_text(encoding="utf-8").strip()
+    if application.secret_hash and check_password(secret, application.secret_hash):
+        return secret
+    return ""
+
+
 def _demo_secret(application: TrustedApplication) -> str:
-    path = keys_dir() / f"{application.app_id}.secret"
-    if path.exists():
-        secret = path.read_text(encoding="utf-8").strip()
-        if application.secret_hash and check_password(secret, application.secret_hash):
-            return secret
+    secret = _kept_secret(application)
+    if secret:
+        return secret
+    path = secret_path(application.app_id)
     secret = services.allocate_secret(application)
     _write_secret(path, secret)
     return secret
@@ -91,3 +110,45 @@ def load_applications() -> list[tuple[str, str]]:
         )
         loaded.append((app_id, _demo_secret(application)))
     return loaded
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCredentials:
+    """What a developer needs to call the hub as one demo application (12.2.1 first)."""
+
+    app_id: str
+    app_secret: str  # "" when the kept secret no longer matches: run load_demo again
+    region: str
+    name: str
+    corp_name: str
+    corp_code: str
+    key_path: Path
+    public_key: str
+
+
+def credentials() -> list[DemoCredentials]:
+    """The demo applications as registered at the hub, in ``DEMO_APPLICATIONS`` order.
+
+    Read back from the hub's rows and the kept files rather than from the table above, so that
+    what the demo prints is what a registration call is checked against.
+    """
+    ids = [app_id for app_id, *_ in DEMO_APPLICATIONS]
+    rows = {a.app_id: a for a in TrustedApplication.objects.filter(app_id__in=ids).select_related("region")}
+    found = []
+    for app_id in ids:
+        application = rows.get(app_id)
+        if application is None:
+            continue
+        found.append(
+            DemoCredentials(
+                app_id=app_id,
+                app_secret=_kept_secret(application),
+                region=application.region.code if application.region_id else "",
+                name=application.name,
+                corp_name=application.corp_name,
+                corp_code=application.corp_code,
+                key_path=keys_dir() / f"{app_id}.key",
+                public_key=application.public_key,
+            )
+        )
+    return found

@@ -7,13 +7,15 @@ The parties are the rows of ``ysj_protocol.regions``, in its order. The launcher
 SM2 keys under ``var/keys/nodes/`` when missing, points the ``trust.Region`` rows at the nodes
 (ports 8101, 8102, ... on loopback, in the table's order), starts the nodes with their demo
 data and the hub (gunicorn, static files by WhiteNoise), a Celery worker when a broker is
-configured, prints where everything is and the demo accounts, and stops every child on Ctrl-C.
+configured, prints where everything is, the demo accounts and what an application developer needs
+for a first call (credentials, key files, a runnable example), and stops every child on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -245,18 +247,105 @@ def hub_children(host: str, port: int, workers: int) -> list[Child]:
 
 
 # ---------------------------------------------------------------------- what is printed
-def account_lines() -> list[str]:
+REGISTER_PATH = "/api/v1/trust/apps/register"
+SCENARIO_QUERY_PATH = "/api/v1/scenarios/query"
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when it lies inside it (``var/...``), else in full.
+
+    Not resolved: the virtualenv's ``python`` is a symbolic link that must stay inside ``.venv``.
+    """
+    path = path.absolute()
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def first_call_example(app: Any, hub_url: str, hub_public_hex: str) -> list[str]:
+    """A shell command a developer pastes in the project folder: 12.2.1, then 12.1.4 with the token.
+
+    Python through the project's own client, so the envelope (SM2, C1C3C2, head) is the real one.
+    """
+    params = {
+        "appId": app.app_id,
+        "appSecret": app.app_secret,
+        "corpName": app.corp_name,
+        "corpCode": app.corp_code,
+    }
+    return [
+        f"{shown_path(Path(sys.executable))} - <<'EOF'",
+        "import json",
+        "from pathlib import Path",
+        "",
+        "from ysj_protocol.client import EnvelopeClient, Peer",
+        "from ysj_protocol.crypto import sm2",
+        "from ysj_protocol.keyfiles import read_private_key_file",
+        "",
+        f'hub = Peer(base_url="{hub_url}", public_key=sm2.PublicKey.from_hex("{hub_public_hex}"), name="hub")',
+        f'key = sm2.PrivateKey.from_hex(read_private_key_file(Path("{shown_path(app.key_path)}")))',
+        f'with EnvelopeClient(hub, account_id="{app.app_id}", private_key=key, timeout=30) as client:',
+        f'    registered = client.call("{REGISTER_PATH}", {json.dumps(params, ensure_ascii=False)})',
+        "    print(json.dumps(registered.data, ensure_ascii=False, indent=2))",
+        '    token = registered.data["accessToken"]',
+        f'    lists = client.call("{SCENARIO_QUERY_PATH}", {{"appId": "{app.app_id}"}}, head={{"accessToken": token}})',
+        "    print(json.dumps(lists.data, ensure_ascii=False, indent=2))",
+        "EOF",
+    ]
+
+
+def application_lines(hub_url: str) -> list[str]:
+    """The demo applications with everything a developer needs for a first call, and that call."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from trust.demo import credentials
+    from trust.keys import hub_public_key
+
+    apps = credentials()
+    if not apps:
+        return ["  演示应用尚未登记（运行 python manage.py load_demo）"]
+    try:
+        hub_public_hex = hub_public_key().hex()
+    except ImproperlyConfigured:  # no key yet: everything else is still worth printing
+        hub_public_hex = ""
+    lines = [
+        "  演示应用系统（appSecret 仅以明文保存在本机私钥旁的 .secret 文件中，权限 600；平台只存其摘要）："
+    ]
+    for app in apps:
+        lines += [
+            f"    {app.app_id}（{app.region}）{app.name}",
+            f"      appId      {app.app_id}",
+            f"      appSecret  {app.app_secret or '（与平台登记不符，请重新运行 load_demo）'}",
+            f"      corpName   {app.corp_name}",
+            f"      corpCode   {app.corp_code}",
+            f"      私钥文件   {shown_path(app.key_path)}",
+            f"      公钥       {app.public_key}",
+        ]
+    if not hub_public_hex:
+        lines.append(
+            "  融合共享服务系统尚无 SM2 密钥（python manage.py generate_sm2_keypair），无法给出调用示例"
+        )
+        return lines
+    first = apps[0]
+    lines += [
+        f"  融合共享服务系统地址 {hub_url}  公钥 {hub_public_hex}",
+        f"  第一次调用示例（{first.app_id}：12.2.1 可信应用注册取得令牌，再以令牌调用 12.1.4 用证清单获取；"
+        "其他应用换用其 appId、appSecret、单位与私钥文件），在项目目录下运行：",
+        *first_call_example(first, hub_url, hub_public_hex),
+    ]
+    return lines
+
+
+def account_lines(hub_url: str) -> list[str]:
     """The demo region administrators and application systems that ``load_demo`` created."""
     from scenarios.demo import ADMINS, DEMO_PASSWORD
-    from trust.demo import DEMO_APPLICATIONS
 
-    lines = [f"  地区管理员 {username}（{code}）密码 {DEMO_PASSWORD}  治理门户 /admin/" for code, username in ADMINS.items()]
-    keys_dir = _var_dir() / "keys" / "apps"
-    for app_id, code, *_ in DEMO_APPLICATIONS:
-        secret_file = keys_dir / f"{app_id}.secret"
-        secret = secret_file.read_text(encoding="utf-8").strip() if secret_file.exists() else "（运行 load_demo 生成）"
-        lines.append(f"  应用 {app_id}（{code}）appSecret={secret}  私钥 {keys_dir / (app_id + '.key')}")
-    return lines
+    lines = [
+        f"  地区管理员 {username}（{code}）密码 {DEMO_PASSWORD}  治理门户 /admin/"
+        for code, username in ADMINS.items()
+    ]
+    return lines + application_lines(hub_url)
 
 
 def summary(host: str, port: int, base_port: int) -> str:
@@ -276,7 +365,7 @@ def summary(host: str, port: int, base_port: int) -> str:
         lines.append(
             f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}"
         )
-    lines += ["  演示账号：", *account_lines()]
+    lines += ["  演示账号：", *account_lines(hub)]
     lines += [
         "  演示持证主体：",
         f"    {DEMO_PERSON.name} 身份证 {DEMO_PERSON.code}（证照分布于 {'、'.join(sorted(regions_of(DEMO_PERSON)))}）",
