@@ -11,13 +11,17 @@ The enums' values are the wire values; Django models build their choices from th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .crypto import sm2
 from .crypto.errors import CryptoError
+from .identifiers import is_valid_resident_id, is_valid_uscc
 
 # --------------------------------------------------------------------------- paths
 #: Every path below is relative to the region's registered ``endpoint``.
@@ -28,8 +32,25 @@ INFO_PATH = "/api/v1/certificates/info"
 FILE_PATH = "/api/v1/certificates/file"
 STATUS_PATH = "/api/v1/certificates/status"
 
-#: ``publishedAt`` and the share and validity windows of payloads: Asia/Shanghai wall time.
+#: Every time the hub answers or publishes (``updateTime``, ``publishedAt``, token expiries, the
+#: share and validity windows): Asia/Shanghai wall time, to the second.
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: Every certificate date (``issueDate``, ``certificateValidateStart``/``End``): a calendar day.
+DATE_FORMAT = "%Y-%m-%d"
+#: The time zone of every wall time of the profile, whatever the server's own.
+WALL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def format_time(moment: dt.datetime | None) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` in Asia/Shanghai; empty for None (an open end of a window).
+
+    A naive value is taken as Asia/Shanghai wall time already.
+    """
+    if moment is None:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(WALL_ZONE)
+    return moment.strftime(TIME_FORMAT)
 
 
 def route(path: str) -> str:
@@ -142,10 +163,30 @@ def receipt_is_duplicate(data: Mapping[str, Any] | None) -> bool:
 
 # --------------------------------------------------------------------------- provider calls
 class HolderCodeType(StrEnum):
-    """``holder.codeType`` of a search."""
+    """``holder.codeType`` of a search and ``certificateHolderType`` of every info answer: the one set.
+
+    The hub answers only these two values; what regions send for them is mapped by
+    ``holder_code_type`` (``HOLDER_CODE_TYPE_ALIASES``).
+    """
 
     ID_CARD = "身份证"
     USCC = "统一社会信用代码"
+
+
+#: What regions send for a holder's code type, upper-cased and without blanks, to the profile's value.
+#: The names of GB/T 36903 (公民身份号码) and its codes (111, 001), the usual Chinese names and the
+#: 12.2.3 ``idType`` value 1 all occur.
+HOLDER_CODE_TYPE_ALIASES: dict[str, HolderCodeType] = {
+    **dict.fromkeys(
+        ("身份证", "居民身份证", "身份证号", "身份证号码", "居民身份证号码", "公民身份号码", "公民身份证号码",
+         "111", "1", "ID", "IDCARD", "ID_CARD", "SFZ"),
+        HolderCodeType.ID_CARD,
+    ),
+    **dict.fromkeys(
+        ("统一社会信用代码", "社会信用代码", "统一代码", "信用代码", "001", "USCC", "TYSHXYDM"),
+        HolderCodeType.USCC,
+    ),
+}
 
 
 class CertificateStatus(StrEnum):
@@ -218,6 +259,59 @@ def _status(item: Mapping[str, Any]) -> str:
     return status
 
 
+_DATE_PARTS = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+#: What regions write for a validity that does not end; the profile's form for it is empty.
+OPEN_END = frozenset({"长期", "长期有效", "永久", "永久有效", "无固定期限", "9999-12-31", "99991231"})
+
+
+def normalise_date(value: str) -> str:
+    """A region's date as ``yyyy-MM-dd``, whatever form it was sent in.
+
+    Accepted: ``2020-01-02``, ``2020/1/2``, ``2020.01.02``, ``2020年1月2日``, ``20200102``, and a
+    date-time (``2020-01-02T00:00:00``, with a time zone or not, or ``2020-01-02 08:00:00``), whose
+    day is taken in Asia/Shanghai. An empty value stays empty; anything else is ``Garbage``.
+    """
+    text = value.strip()
+    if not text:
+        return ""
+    match = _DATE_PARTS.match(text) or _COMPACT_DATE.match(text)
+    try:
+        if match:
+            day = dt.date(*(int(part) for part in match.groups()))
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(WALL_ZONE)
+            day = moment.date()
+    except ValueError as exc:
+        raise Garbage(f"日期 {text!r} 无法识别") from exc
+    return day.strftime(DATE_FORMAT)
+
+
+def _end_date(value: str) -> str:
+    """The end of a validity: empty when it does not end (``长期`` and the like), else a date."""
+    return "" if value.strip() in OPEN_END else normalise_date(value)
+
+
+def holder_code_type(value: str, code: str = "") -> str:
+    """A region's holder code type as one of ``HolderCodeType``.
+
+    A value the aliases do not know is decided by the holder code itself (a resident identity
+    number or a unified social credit code with a correct check character); otherwise ``Garbage``.
+    """
+    key = "".join(value.split()).upper()
+    known = HOLDER_CODE_TYPE_ALIASES.get(key)
+    if known is not None:
+        return known.value
+    code = code.strip().upper()
+    if is_valid_resident_id(code):
+        return HolderCodeType.ID_CARD.value
+    if is_valid_uscc(code):
+        return HolderCodeType.USCC.value
+    raise Garbage(f"certificateHolderType {value!r} 无法识别")
+
+
 def search_items(data: Mapping[str, Any]) -> list[dict[str, str]]:
     """The entries of a search answer, each with every field of the profile as a string."""
     entries = data.get("dataList")
@@ -228,6 +322,7 @@ def search_items(data: Mapping[str, Any]) -> list[dict[str, str]]:
         if not isinstance(entry, dict):
             raise Garbage("dataList 元素不是对象")
         item = {name: _text(entry, name) for name in SEARCH_FIELDS}
+        item["issueDate"] = normalise_date(item["issueDate"])
         item["status"] = _status(entry)
         items.append(item)
     return items
@@ -236,6 +331,10 @@ def search_items(data: Mapping[str, Any]) -> list[dict[str, str]]:
 def info_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of tables 6/7 from an info answer; the surface data is passed on as the region gives it."""
     item: dict[str, Any] = {name: _text(data, name, required=name not in INFO_OPTIONAL) for name in INFO_FIELDS}
+    item["issueDate"] = normalise_date(item["issueDate"])
+    item["certificateValidateStart"] = normalise_date(item["certificateValidateStart"])
+    item["certificateValidateEnd"] = _end_date(item["certificateValidateEnd"])
+    item["certificateHolderType"] = holder_code_type(item["certificateHolderType"], item["certificateHolderCode"])
     surface = data.get("surface", {})
     if surface is None:
         surface = {}
