@@ -130,6 +130,11 @@ class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         end = timezone.localtime(obj.share_end).strftime("%Y-%m-%d") if obj.share_end else "长期"
         return f"{start} 至 {end}"
 
+    def get_readonly_fields(self, request: HttpRequest, obj: CatalogEntry | None = None) -> tuple[str, ...]:
+        # The type code is fixed once published (scenario lists and the regions refer to it).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return ("type_code", *fields) if obj is not None and obj.first_published_at else fields
+
     def save_model(self, request: HttpRequest, obj: CatalogEntry, form, change: bool) -> None:
         try:
             services.save_entry(obj, actor=request.user, reason=form.cleaned_data.get("change_reason", ""))

@@ -8,6 +8,7 @@ the change; Celery only moves rows of it to the regions.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -35,6 +36,29 @@ def validate_uscc(value: str) -> None:
         )
 
 
+#: GB/T 36902 certificate type code: the defining authority's unified social credit code (18
+#: characters, GB 32100) followed by a three-digit serial number that authority gives the type.
+TYPE_CODE_LENGTH = 21
+_TYPE_CODE_SERIAL = re.compile(r"^\d{3}$")
+TYPE_CODE_RULE = (
+    "证照类型代码应符合 GB/T 36902：证照定义机构的 18 位统一社会信用代码（校验码正确）加 3 位数字顺序码，"
+    "共 21 位，例如 11100000000013127D001"
+)
+
+
+def validate_type_code(value: str) -> None:
+    """Refuse a type code outside the GB/T 36902 structure; it cannot be changed once published."""
+    code = (value or "").strip().upper()
+    authority, serial = code[:18], code[18:]
+    if (
+        len(code) != TYPE_CODE_LENGTH
+        or not is_valid_uscc(authority)
+        or not _TYPE_CODE_SERIAL.match(serial)
+        or serial == "000"
+    ):
+        raise ValidationError(f"{TYPE_CODE_RULE}；「{value}」不符合", code="invalid_type_code")
+
+
 class CatalogStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"
@@ -54,7 +78,16 @@ class CatalogEntryQuerySet(models.QuerySet):
     def shared_at(self, at: datetime | None = None) -> CatalogEntryQuerySet:
         """Published and inside the share window at ``at`` (6.2 c: an empty end is indefinite)."""
         at = at or timezone.now()
-        return self.published().filter(share_start__lte=at).filter(Q(share_end__isnull=True) | Q(share_end__gt=at))
+        return self.listed_at(at).filter(share_start__lte=at)
+
+    def listed_at(self, at: datetime | None = None) -> CatalogEntryQuerySet:
+        """Published and whose share window has not ended at ``at``: what 12.1.3 lists.
+
+        An entry whose window opens later is listed with it, so that the parties can configure it
+        ahead (6.1 c); using it before the window opens is still refused (7.3 b).
+        """
+        at = at or timezone.now()
+        return self.published().filter(Q(share_end__isnull=True) | Q(share_end__gt=at))
 
 
 class CatalogEntry(models.Model):
@@ -65,8 +98,11 @@ class CatalogEntry(models.Model):
         "证照类型代码",
         max_length=64,
         unique=True,
-        validators=[CODE_VALIDATOR],
-        help_text="GB/T 36902 证照类型代码；发布后不可修改（用证清单与各地配置据此引用）",
+        validators=[validate_type_code],
+        help_text=(
+            "GB/T 36902 证照类型代码：证照定义机构统一社会信用代码（18 位）加 3 位顺序码；"
+            "发布后不可修改（用证清单与各地配置据此引用）"
+        ),
     )
     authority_name = models.CharField("证照主管部门名称", max_length=128)
     authority_code = models.CharField(
@@ -118,6 +154,8 @@ class CatalogEntry(models.Model):
             raise ValidationError({"share_end": "共享结束时间应晚于共享开始时间"})
         if self.authority_code:
             self.authority_code = self.authority_code.strip().upper()
+        if self.type_code:
+            self.type_code = self.type_code.strip().upper()
 
     def is_shared_at(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()

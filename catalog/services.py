@@ -54,17 +54,19 @@ def save_entry(entry: CatalogEntry, *, actor: AbstractBaseUser | None, reason: s
     """Save an added or edited entry; a change of a published entry is published as an update.
 
     The type code is fixed once the entry has been published: scenario lists and the regions'
-    configurations refer to it.
+    configurations refer to it. So it is checked against GB/T 36902 whenever it is entered or
+    changed; the code of an entry published before that check keeps working as it is.
     """
-    entry.full_clean()
     if entry.pk is None:
+        entry.full_clean()
         entry.status = CatalogStatus.DRAFT
         entry.updated_at = timezone.now()
         save_with_history(entry, actor, reason or "登记")
         return None
     current = _locked(entry)
-    if current.first_published_at and entry.type_code != current.type_code:
+    if current.first_published_at and entry.type_code.strip().upper() != current.type_code:
         raise GovernanceError("证照类型代码在发布后不可修改；如需新代码，请登记新的证照目录并撤回本条")
+    entry.full_clean(exclude=["type_code"] if current.first_published_at else None)
     changed = [name for name in PUBLISHED_FIELDS if getattr(entry, name) != getattr(current, name)]
     entry.status = current.status
     entry.first_published_at = current.first_published_at
@@ -89,7 +91,8 @@ def publish_entry(entry: CatalogEntry, *, actor: AbstractBaseUser | None, reason
     if entry.status == CatalogStatus.PUBLISHED:
         raise GovernanceError(f"证照目录「{entry.type_name}」已处于发布状态")
     try:
-        entry.full_clean()
+        # A withdrawn entry published again keeps the code it was published with.
+        entry.full_clean(exclude=["type_code"] if entry.first_published_at else None)
     except ValidationError as exc:
         raise GovernanceError(f"证照目录「{entry.type_name}」信息不完整，不能发布：{'；'.join(exc.messages)}") from exc
     now = timezone.now()

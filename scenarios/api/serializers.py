@@ -16,6 +16,9 @@ class ScenarioOutSerializer(serializers.Serializer):
     itemName = serializers.CharField(help_text="场景或业务名称")
     itemCode = serializers.CharField(help_text="场景或业务编号")
     updateTime = serializers.CharField(help_text="场景更新时间，yyyy-MM-dd HH:mm:ss")
+    firstPublishTime = serializers.CharField(help_text="用证清单首次发布时间，yyyy-MM-dd HH:mm:ss（6.3 c）")
+    validStart = serializers.CharField(help_text="有效开始时间，yyyy-MM-dd HH:mm:ss（6.3 d）")
+    validEnd = serializers.CharField(help_text="失效结束时间，yyyy-MM-dd HH:mm:ss；为空表示长期有效（6.3 d）")
     dataList = ScenarioCertificateTypeSerializer(many=True)
 
 

@@ -24,7 +24,11 @@ from .serializers import ScenarioQueryParamsSerializer, ScenarioQueryResultSeria
         section="12.1.4",
         params=ScenarioQueryParamsSerializer,
         result=ScenarioQueryResultSerializer,
-        description="查询已发布、在有效期内且与调用应用关联的用证清单（9 c）。",
+        description=(
+            "查询已发布、在有效期内且与调用应用关联的用证清单（9 c），含首次发布时间（firstPublishTime）、最后更新时间"
+            "（updateTime）与有效开始、失效结束时间（validStart、validEnd，结束时间为空表示长期有效）；"
+            "dataList 列出当前处于共享期的证照目录。"
+        ),
         tags=["证照目录与用证清单"],
     )
 )

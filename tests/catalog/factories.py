@@ -13,6 +13,14 @@ from ysj_protocol.identifiers import USCC_ALPHABET, uscc_check_char
 
 from ..factories import no_delivery
 
+#: A defining authority's code (公安部) for type codes built from a serial number.
+DEFINING_AUTHORITY = "11100000000013127D"
+
+
+def gb_type_code(serial: int, authority: str = DEFINING_AUTHORITY) -> str:
+    """A GB/T 36902 type code: the defining authority's 18-character code and a 3-digit serial."""
+    return f"{authority}{serial:03d}"
+
 
 def make_uscc(seed: int | None = None) -> str:
     """A unified social credit code with a correct GB 32100 check character."""
@@ -29,7 +37,7 @@ class CatalogEntryFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("type_code",)
 
     type_name = factory.Sequence(lambda n: f"测试证照{n}")
-    type_code = factory.Sequence(lambda n: f"T{n:06d}")
+    type_code = factory.Sequence(lambda n: gb_type_code(n % 999 + 1, make_uscc(10_000 + n // 999)))
     authority_name = "测试主管部门"
     authority_code = factory.Sequence(make_uscc)
     related_item_name = factory.LazyAttribute(lambda o: f"{o.type_name}核发")

@@ -9,7 +9,7 @@ from catalog import services as catalog_services
 from catalog.models import DeliveryState, PublicationDelivery
 from catalog.tasks import sweep_publications
 
-from ..catalog.factories import CatalogEntryFactory
+from ..catalog.factories import CatalogEntryFactory, gb_type_code
 from .helpers import continue_sequences, node_publications, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
@@ -20,7 +20,7 @@ def test_worker_delivers_after_commit_and_the_sweeper_catches_up(
 ):
     base = continue_sequences(live_regions, regional_nodes)
     editor = get_user_model().objects.create_user("editor", password="Editor-pass-1", is_staff=True)
-    entry = CatalogEntryFactory(type_name="食品经营许可证", type_code="901")
+    entry = CatalogEntryFactory(type_name="食品经营许可证", type_code=gb_type_code(901))
     with regional_nodes.down("ZJ"):
         catalog_services.publish_entry(entry, actor=editor)  # queued on commit, run by the worker
         assert wait_for(

@@ -14,7 +14,7 @@ from catalog.models import DeliveryState, Publication, PublicationChannel, Publi
 from catalog.tasks import sweep_publications
 from trust.models import EnvelopeCall
 
-from ..catalog.factories import CatalogEntryFactory
+from ..catalog.factories import CatalogEntryFactory, gb_type_code
 from .helpers import continue_sequences, node_publications
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,12 +35,12 @@ def publication_ids(code: str) -> list[str]:
 
 
 def test_publication_reaches_all_four_nodes_signed_and_recorded(live_regions, regional_nodes, base, editor):
-    entry = CatalogEntryFactory(type_name="不动产权证书", type_code="501")
+    entry = CatalogEntryFactory(type_name="不动产权证书", type_code=gb_type_code(501))
     catalog_services.publish_entry(entry, actor=editor, reason="首次发布")
-    deliveries = PublicationDelivery.objects.filter(publication__code="501")
+    deliveries = PublicationDelivery.objects.filter(publication__code=gb_type_code(501))
     assert deliveries.count() == 4
     assert set(deliveries.values_list("state", flat=True)) == {DeliveryState.DELIVERED}
-    (publication_id,) = publication_ids("501")
+    (publication_id,) = publication_ids(gb_type_code(501))
     for node in regional_nodes:
         assert node_publications(node, base[node.code]) == [(publication_id, base[node.code] + 1, "catalog", "publish")]
     assert EnvelopeCall.objects.filter(direction="out", endpoint="/api/v1/publications", status_code="0").count() == 4
@@ -48,7 +48,7 @@ def test_publication_reaches_all_four_nodes_signed_and_recorded(live_regions, re
 
 def test_region_down_for_a_while_gets_everything_in_order_once(live_regions, regional_nodes, base, editor,
                                                                quick_retries):
-    first, second = CatalogEntryFactory(type_code="601"), CatalogEntryFactory(type_code="602")
+    first, second = CatalogEntryFactory(type_code=gb_type_code(601)), CatalogEntryFactory(type_code=gb_type_code(602))
     with regional_nodes.down("SH"):
         catalog_services.publish_entry(first, actor=editor)
         catalog_services.publish_entry(second, actor=editor)
@@ -73,7 +73,7 @@ def test_region_down_for_a_while_gets_everything_in_order_once(live_regions, reg
 
 
 def test_resending_after_a_lost_acknowledgement_is_not_duplicated(live_regions, regional_nodes, base, editor):
-    entry = CatalogEntryFactory(type_code="701")
+    entry = CatalogEntryFactory(type_code=gb_type_code(701))
     catalog_services.publish_entry(entry, actor=editor)
     # A worker killed after the node stored the publication but before the hub marked it delivered.
     row = PublicationDelivery.objects.get(region=live_regions["JS"])
@@ -100,7 +100,7 @@ def test_a_refusal_is_permanent_shown_and_can_be_retried(live_regions, regional_
     region = live_regions["AH"]
     region.hub_account_id = "not-the-hub"  # the node does not know this account: 1003 / HTTP 401
     region.save()
-    entry = CatalogEntryFactory(type_code="801")
+    entry = CatalogEntryFactory(type_code=gb_type_code(801))
     catalog_services.publish_entry(entry, actor=editor)
     failed = PublicationDelivery.objects.get(region=region)
     assert failed.state == DeliveryState.FAILED and failed.attempts == 1

@@ -22,7 +22,7 @@ from ysj_protocol import regions, service_code
 from ysj_protocol.certfile import model as certfile_model
 from ysj_protocol.regions import RegionInfo
 
-from ..catalog.factories import PublishedEntryFactory
+from ..catalog.factories import PublishedEntryFactory, gb_type_code
 from ..scenarios.factories import confirm, fast_passwords, four_admins, propose, region_admin
 
 FIFTH = RegionInfo("JX", "江西省", "赣", "360000", 5, "江西")
@@ -53,7 +53,7 @@ def admins(settings):
 
 @pytest.fixture
 def entry():
-    return PublishedEntryFactory(type_name="居民身份证", type_code="111")
+    return PublishedEntryFactory(type_name="居民身份证", type_code=gb_type_code(111))
 
 
 # ----------------------------------------------------------------------------- the table itself

@@ -15,7 +15,7 @@ from catalog import services as catalog_services
 from catalog.models import CatalogEntry, CatalogStatus, Publication
 from scenarios.models import ScenarioEvent, ScenarioList
 
-from ..catalog.factories import CatalogEntryFactory, PublishedEntryFactory
+from ..catalog.factories import CatalogEntryFactory, PublishedEntryFactory, gb_type_code
 from .factories import PASSWORD, four_admins, propose
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_registration_refused_by_the_workflow_shows_the_form_again_and_saves_not
 
 def test_catalog_edit_refused_after_a_concurrent_publication_shows_the_form_again(client, admins):
     root = get_user_model().objects.create_superuser("root", "root@example.gov.cn", PASSWORD)
-    entry = CatalogEntryFactory(type_name="不动产权证书", type_code="RE-001")
+    entry = CatalogEntryFactory(type_name="不动产权证书", type_code=gb_type_code(1))
     real_save_entry = catalog_services.save_entry
 
     def published_meanwhile(obj, **kwargs):
@@ -103,14 +103,14 @@ def test_catalog_edit_refused_after_a_concurrent_publication_shows_the_form_agai
 
     assert client.login(username=root.username, password=PASSWORD)
     data = {
-        "type_name": "不动产权证书", "type_code": "RE-002", "holder_type": "both", "authority_name": "自然资源部",
+        "type_name": "不动产权证书", "type_code": gb_type_code(2), "holder_type": "both", "authority_name": "自然资源部",
         "authority_code": entry.authority_code, "related_item_name": "不动产登记", "related_item_code": "RE-ITEM",
         "share_start_0": "2026-01-01", "share_start_1": "00:00:00", "change_reason": "更正代码",
     }
     with mock.patch("catalog.admin.services.save_entry", side_effect=published_meanwhile):
         response = client.post(reverse("admin:catalog_catalogentry_change", args=[entry.pk]), data)
     page = assert_form_shown_again(response, "证照类型代码在发布后不可修改")
-    assert "RE-002" in page
+    assert gb_type_code(2) in page
     entry.refresh_from_db()
-    assert (entry.type_code, entry.authority_name, entry.revision) == ("RE-001", "测试主管部门", 1)
+    assert (entry.type_code, entry.authority_name, entry.revision) == (gb_type_code(1), "测试主管部门", 1)
     assert entry.history.count() == 1 and not Publication.objects.exists() and not LogEntry.objects.exists()

@@ -14,7 +14,7 @@ from scenarios.usage import check_usage
 from ysj_protocol import status
 from ysj_protocol.envelope import EnvelopeError
 
-from ..catalog.factories import PublishedEntryFactory
+from ..catalog.factories import PublishedEntryFactory, gb_type_code
 from ..factories import ApplicationFactory
 from .factories import confirm, four_admins, propose
 
@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def live():
     four_admins()
-    id_card = PublishedEntryFactory(type_name="居民身份证", type_code="111")
-    licence = PublishedEntryFactory(type_name="营业执照", type_code="201")
+    id_card = PublishedEntryFactory(type_name="居民身份证", type_code=gb_type_code(111))
+    licence = PublishedEntryFactory(type_name="营业执照", type_code=gb_type_code(201))
     scenario = propose("U-001", [id_card, licence])
     confirm(scenario, "SH", "JS", "ZJ", "AH")
     app = ApplicationFactory(app_id="app-usage")
@@ -43,9 +43,9 @@ def test_grant_lists_the_shared_types(live):
     scenario, app, *_ = live
     grant = check_usage(app, "U-001")
     assert grant.scenario_list == scenario
-    assert grant.allowed_type_codes == ["111", "201"] and grant.allowed_type_names == ["居民身份证", "营业执照"]
-    assert check_usage(app, "U-001", ["营业执照"]).allowed_type_codes == ["201"]
-    assert check_usage(app, "U-001", ["111"]).allowed_type_names == ["居民身份证"]
+    assert grant.allowed_type_codes == [gb_type_code(111), gb_type_code(201)] and grant.allowed_type_names == ["居民身份证", "营业执照"]
+    assert check_usage(app, "U-001", ["营业执照"]).allowed_type_codes == [gb_type_code(201)]
+    assert check_usage(app, "U-001", [gb_type_code(111)]).allowed_type_names == ["居民身份证"]
 
 
 def test_each_refusal_has_its_code(live):
@@ -65,7 +65,7 @@ def test_catalog_outside_its_share_window(live):
     id_card.share_end = timezone.now() - timedelta(seconds=1)
     id_card.save(update_fields=["share_start", "share_end"])
     assert code_of(lambda: check_usage(app, "U-001", ["居民身份证"])) == status.CATALOG_NOT_SHARED.code
-    assert check_usage(app, "U-001").allowed_type_codes == ["201"]
+    assert check_usage(app, "U-001").allowed_type_codes == [gb_type_code(201)]
     licence.status = CatalogStatus.WITHDRAWN
     licence.save(update_fields=["status"])
     assert code_of(lambda: check_usage(app, "U-001")) == status.CATALOG_NOT_SHARED.code
@@ -83,10 +83,10 @@ def test_queries_do_not_grow_with_the_list(live):
     scenario.entries.add(*[PublishedEntryFactory() for _ in range(20)])
     scenario.published_entries.add(*scenario.entries.all())
     with CaptureQueriesContext(connection) as cold:
-        check_usage(app, "U-001", ["111", "201"])
+        check_usage(app, "U-001", [gb_type_code(111), gb_type_code(201)])
     with CaptureQueriesContext(connection) as warm:
-        grant = check_usage(app, "U-001", ["111", "201"])
+        grant = check_usage(app, "U-001", [gb_type_code(111), gb_type_code(201)])
     # Cold: the registry generation, the list, its applications, its entries. Warm: the generation.
     assert len(cold) == 4
     assert len(warm) == 1
-    assert grant.allowed_type_codes == ["111", "201"]
+    assert grant.allowed_type_codes == [gb_type_code(111), gb_type_code(201)]

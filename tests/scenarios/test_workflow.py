@@ -14,7 +14,7 @@ from scenarios import services
 from scenarios.models import Decision, EventKind, RoundState, ScenarioConfirmation, ScenarioStatus
 from trust.models import Region
 
-from ..catalog.factories import CatalogEntryFactory, PublishedEntryFactory
+from ..catalog.factories import CatalogEntryFactory, PublishedEntryFactory, gb_type_code
 from .factories import confirm, four_admins, propose
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def admins():
 
 @pytest.fixture
 def entry():
-    return PublishedEntryFactory(type_name="居民身份证", type_code="111")
+    return PublishedEntryFactory(type_name="居民身份证", type_code=gb_type_code(111))
 
 
 def test_three_confirmations_of_four_do_not_publish(admins, entry):
@@ -50,7 +50,7 @@ def test_fourth_confirmation_publishes_to_every_region(admins, entry):
     assert scenario.first_published_at is not None and scenario.updated_at is not None
     publication = Publication.objects.get(code="S-002")
     assert publication.action == "publish"
-    assert publication.payload["dataList"] == [{"certificateType": "居民身份证", "certificateTypeCode": "111"}]
+    assert publication.payload["dataList"] == [{"certificateType": "居民身份证", "certificateTypeCode": gb_type_code(111)}]
     assert sorted(PublicationDelivery.objects.filter(publication=publication).values_list("region__code", flat=True)) == [
         "AH", "JS", "SH", "ZJ"
     ]
@@ -75,7 +75,7 @@ def test_rejection_needs_a_reason_and_blocks_publication(admins, entry):
 
 
 def test_substantive_edit_resets_confirmations_and_says_so(admins, entry):
-    other = PublishedEntryFactory(type_name="营业执照", type_code="201")
+    other = PublishedEntryFactory(type_name="营业执照", type_code=gb_type_code(201))
     scenario = propose("S-004", [entry])
     confirm(scenario, "SH", "JS", "ZJ")
     result = services.edit_list(
@@ -191,7 +191,7 @@ def test_four_simultaneous_confirmations_publish_exactly_once():
     if connection.vendor == "sqlite":
         pytest.skip("row locks need PostgreSQL (SQLite serialises writers itself); CI runs this on PostgreSQL")
     admins = four_admins()
-    entry = PublishedEntryFactory(type_code="111")
+    entry = PublishedEntryFactory(type_code=gb_type_code(111))
     scenario = propose("S-RACE", [entry])
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []

@@ -7,9 +7,15 @@ from trust.access import ACCESS_TOKEN, check_token, register_usage_check
 from trust.models import ApplicationStatus
 from trust.services import set_application_status
 
+from ..catalog.factories import gb_type_code
 from ..factories import ApplicationFactory, RegionFactory
 from .factories import access_token, call, catalog_entry, holder_token, live_scenario
 from .holders import PERSON
+
+HK_CODE = gb_type_code(101)
+MARRY_CODE = gb_type_code(102)
+DRIVE_CODE = gb_type_code(103)
+OLD_CODE = gb_type_code(104)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.trust.urls")]
 
@@ -109,15 +115,15 @@ def test_access_token_is_checked_before_the_holder_token(http, app_a, app_b):
 # ---------------------------------------------------------------- 7.3 usage
 @pytest.fixture
 def scenario(app_a):
-    entries = [catalog_entry("TYPE-HK", "居民户口簿"), catalog_entry("TYPE-MARRY", "结婚证")]
+    entries = [catalog_entry(HK_CODE, "居民户口簿"), catalog_entry(MARRY_CODE, "结婚证")]
     return live_scenario("SCN-HOUSING", entries, [app_a])
 
 
 def test_usage_grant_lists_the_allowed_types(http, app_a, scenario):
     answer = probe(http, app_a, {"itemCode": "SCN-HOUSING"}, token=access_token(app_a))
-    assert answer.status == "0" and answer.data["usage"] == ["TYPE-HK", "TYPE-MARRY"]
+    assert answer.status == "0" and answer.data["usage"] == [HK_CODE, MARRY_CODE]
     narrowed = probe(http, app_a, {"itemCode": "SCN-HOUSING", "certificateType": "结婚证"}, token=access_token(app_a))
-    assert narrowed.data["usage"] == ["TYPE-MARRY"]
+    assert narrowed.data["usage"] == [MARRY_CODE]
 
 
 def test_scenario_list_the_app_is_not_associated_with(http, app_a, app_b, scenario):
@@ -126,25 +132,25 @@ def test_scenario_list_the_app_is_not_associated_with(http, app_a, app_b, scenar
 
 
 def test_unknown_and_not_yet_valid_scenario_lists(http, app_a):
-    live_scenario("SCN-LATER", [catalog_entry("TYPE-HK", "居民户口簿")], [app_a], valid=False)
+    live_scenario("SCN-LATER", [catalog_entry(HK_CODE, "居民户口簿")], [app_a], valid=False)
     assert probe(http, app_a, {"itemCode": "SCN-NONE"}, token=access_token(app_a)).status == "3001"
     assert probe(http, app_a, {"itemCode": "SCN-LATER"}, token=access_token(app_a)).status == "3002"
 
 
 def test_certificate_type_outside_the_list(http, app_a, scenario):
-    catalog_entry("TYPE-DRIVE", "机动车驾驶证")
+    catalog_entry(DRIVE_CODE, "机动车驾驶证")
     answer = probe(http, app_a, {"itemCode": "SCN-HOUSING", "certificateType": "机动车驾驶证"},
                    token=access_token(app_a))
     assert answer.status == "3004"
 
 
 def test_catalog_entry_outside_its_share_window(http, app_a):
-    live_scenario("SCN-OLD", [catalog_entry("TYPE-OLD", "旧证照", shared=False), catalog_entry("TYPE-HK", "居民户口簿")],
+    live_scenario("SCN-OLD", [catalog_entry(OLD_CODE, "旧证照", shared=False), catalog_entry(HK_CODE, "居民户口簿")],
                   [app_a])
     answer = probe(http, app_a, {"itemCode": "SCN-OLD", "certificateType": "旧证照"}, token=access_token(app_a))
     assert (answer.http_status, answer.status) == (403, "3005")
     # Without naming it, the list still works for the entries that are shared.
-    assert probe(http, app_a, {"itemCode": "SCN-OLD"}, token=access_token(app_a)).data["usage"] == ["TYPE-HK"]
+    assert probe(http, app_a, {"itemCode": "SCN-OLD"}, token=access_token(app_a)).data["usage"] == [HK_CODE]
 
 
 def test_token_is_checked_before_the_scenario_list(http, app_a, scenario):

@@ -8,6 +8,7 @@ from sharing.certificate_ids import resolve_certificate_id
 from trust.models import AcceptedServiceCode, HolderToken, Region
 from ysj_protocol.service_code import CODE_TYPES
 
+from ..catalog.factories import gb_type_code
 from ..factories import ApplicationFactory, RegionFactory, all_regions
 from .factories import AUDIT, access_token, call, catalog_entry, live_scenario, service_code
 from .holders import CORPORATION, PERSON
@@ -15,9 +16,10 @@ from .holders import CORPORATION, PERSON
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.trust.urls")]
 
 VERIFY = "/api/v1/trust/service-codes/verify"
-HK = {"certificateRef": "ref-hk-1", "certificateType": "居民户口簿", "certificateTypeCode": "TYPE-HK",
+HK_CODE, DRIVE_CODE = gb_type_code(101), gb_type_code(103)
+HK = {"certificateRef": "ref-hk-1", "certificateType": "居民户口簿", "certificateTypeCode": HK_CODE,
       "issueDept": "上海市公安局", "certificateNumber": "HK-0001", "issueDate": "2019-05-01"}
-DRIVE = {"certificateRef": "ref-dr-1", "certificateType": "机动车驾驶证", "certificateTypeCode": "TYPE-DRIVE",
+DRIVE = {"certificateRef": "ref-dr-1", "certificateType": "机动车驾驶证", "certificateTypeCode": DRIVE_CODE,
          "issueDept": "上海市公安局交通警察总队", "certificateNumber": "DR-0001", "issueDate": "2018-01-01"}
 
 
@@ -25,8 +27,8 @@ DRIVE = {"certificateRef": "ref-dr-1", "certificateType": "机动车驾驶证", 
 def app():
     all_regions()
     application = ApplicationFactory(app_id="app-scan")
-    live_scenario("SCN-HOUSING", [catalog_entry("TYPE-HK", "居民户口簿")], [application])
-    catalog_entry("TYPE-DRIVE", "机动车驾驶证")
+    live_scenario("SCN-HOUSING", [catalog_entry(HK_CODE, "居民户口簿")], [application])
+    catalog_entry(DRIVE_CODE, "机动车驾驶证")
     return application
 
 
