@@ -7,11 +7,67 @@ list (8.4 holder notices, 8.5 evidence), with holders referred to by a keyed has
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
+from .holders import (
+    face_number_key,
+    holder_key_of_number,
+    mask_face_number,
+    seal_face_number,
+    unseal_face_number,
+)
 
-class CertificateID(models.Model):
+
+class FaceNumberQuerySet(models.QuerySet):
+    def with_number(self, number: str) -> FaceNumberQuerySet:
+        """Rows whose face number is ``number``, found by its keyed digest (no plain column to match)."""
+        key = face_number_key(number)
+        return self.filter(certificate_number_key=key) if key else self.none()
+
+
+class SealedFaceNumber(models.Model):
+    """A certificate's face number (照面编号), kept SM4-GCM encrypted with a keyed digest for lookups.
+
+    The face number of a person's identity card is their identity number, and the hub cannot
+    always tell whose certificate a number belongs to (a 12.1.10 file has no holder), so every
+    face number is protected alike: a database dump alone does not reveal one. Code reads and
+    writes ``certificate_number`` as before; the plain value exists in memory only.
+    """
+
+    certificate_number_sealed = models.TextField("证照照面编号（密文）", blank=True, editable=False)
+    certificate_number_key = models.CharField(
+        "证照照面编号摘要", max_length=64, blank=True, db_index=True, editable=False
+    )
+
+    objects = FaceNumberQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def certificate_number(self) -> str:
+        sealed = self.certificate_number_sealed
+        cached = self.__dict__.get("_face_number")
+        if cached is None or cached[0] != sealed:  # decrypted once per loaded value
+            cached = self.__dict__["_face_number"] = (sealed, unseal_face_number(sealed))
+        return cached[1]
+
+    @certificate_number.setter
+    def certificate_number(self, value: str) -> None:
+        value = str(value or "")[:128]
+        self.certificate_number_sealed = seal_face_number(value)
+        self.certificate_number_key = face_number_key(value)
+        self.__dict__["_face_number"] = (self.certificate_number_sealed, value)
+
+    @property
+    def certificate_number_masked(self) -> str:
+        return mask_face_number(self.certificate_number)
+
+
+class CertificateID(SealedFaceNumber):
     """A ``certificateID`` handed out by a search or a service-code verification (12.1.5, 12.2.2).
 
     The value itself is never stored, only its SM3 digest, so a database dump does not let anyone
@@ -28,8 +84,7 @@ class CertificateID(models.Model):
     region = models.ForeignKey("trust.Region", verbose_name="颁证地区", on_delete=models.PROTECT, related_name="+")
     certificate_ref = models.CharField("地区证照引用", max_length=128)
     certificate_type_code = models.CharField("证照类型代码", max_length=64, blank=True)
-    certificate_number = models.CharField("证照照面编号", max_length=128, blank=True)
-    summary = models.JSONField("检索结果摘要", default=dict)
+    stored_summary = models.JSONField("检索结果摘要（不含照面编号）", default=dict)
     issued_at = models.DateTimeField("签发时间", default=timezone.now)
     expires_at = models.DateTimeField("过期时间", db_index=True)
 
@@ -39,7 +94,21 @@ class CertificateID(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.region_id} {self.certificate_number or self.certificate_ref}"
+        return f"{self.region_id} {self.certificate_number_masked or self.certificate_ref}"
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The search entry handed out again by 12.1.6, its face number decrypted in memory."""
+        return {**self.stored_summary, "certificateNumber": self.certificate_number}
+
+    @summary.setter
+    def summary(self, value: dict[str, Any]) -> None:
+        """Stored without the face number, which lives in the sealed column only."""
+        value = dict(value)
+        number = value.pop("certificateNumber", None)
+        if number is not None and not self.certificate_number_sealed:
+            self.certificate_number = number
+        self.stored_summary = value
 
     @property
     def is_expired(self) -> bool:
@@ -53,6 +122,20 @@ class RetrievalKind(models.TextChoices):
     INFO_BY_ID = "info_by_id", "基于证照标识获取信息（12.1.8）"
     INFO_BY_HOLDER = "info_by_holder", "基于持证主体获取信息（12.1.9）"
     VERIFY = "verify", "文件核验（12.1.10）"
+
+
+class RetrievalQuerySet(models.QuerySet):
+    def naming(self, number: str) -> RetrievalQuerySet:
+        """Retrievals for the holder a full number names, or listing a certificate with that face number.
+
+        Holders and face numbers are stored as keyed digests only, so a full number is the only
+        way to find them; a partial one cannot match.
+        """
+        condition = models.Q(pk__in=RetrievedCertificate.objects.with_number(number).values("retrieval_id"))
+        holder = holder_key_of_number(number)
+        if holder:
+            condition |= models.Q(holder_key=holder)
+        return self.filter(condition)
 
 
 class Retrieval(models.Model):
@@ -78,6 +161,8 @@ class Retrieval(models.Model):
     unavailable_regions = models.CharField("未应答地区", max_length=32, blank=True)
     result_count = models.PositiveIntegerField("结果数", default=0)
 
+    objects = RetrievalQuerySet.as_manager()
+
     class Meta:
         verbose_name = "证照获取记录"
         verbose_name_plural = "证照获取记录"
@@ -96,14 +181,13 @@ class Obtained(models.TextChoices):
     VERIFIED = "verified", "文件核验结论"
 
 
-class RetrievedCertificate(models.Model):
+class RetrievedCertificate(SealedFaceNumber):
     """One certificate obtained (or found) in a retrieval: what the holder will be told about."""
 
     retrieval = models.ForeignKey(Retrieval, verbose_name="获取记录", on_delete=models.CASCADE, related_name="items")
     region = models.ForeignKey("trust.Region", verbose_name="颁证地区", on_delete=models.PROTECT, related_name="+")
     certificate_type = models.CharField("证照类型名称", max_length=128, blank=True)
     certificate_type_code = models.CharField("证照类型代码", max_length=64, blank=True)
-    certificate_number = models.CharField("证照照面编号", max_length=128, blank=True)
     obtained = models.CharField("获取内容", max_length=16, choices=Obtained.choices)
 
     class Meta:
@@ -112,7 +196,7 @@ class RetrievedCertificate(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.certificate_type} {self.certificate_number}"
+        return f"{self.certificate_type} {self.certificate_number_masked}"
 
 
 class FileLink(models.Model):
