@@ -21,6 +21,7 @@ from trust.work import CallWork
 from ysj_protocol.crypto.sm3 import sm3_hex
 
 from .caller import Caller, certificate_for
+from .current import require_valid_now
 from .models import FileLink, Obtained, RetrievalKind, RetrievedCertificate
 from .retrievals import add_retrieval, obtain_of
 from .search import fused_search, summary_of
@@ -107,8 +108,13 @@ def _file_answer(
 
 
 def file_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
-    """12.1.6: download addresses for the certificate behind ``certificateID``."""
+    """12.1.6: download addresses for the certificate behind ``certificateID``.
+
+    Its region is asked for the status first: no address is handed out for a certificate revoked
+    or expired since the search (4006), nor when the region cannot tell (4005).
+    """
     row = certificate_for(caller)
+    require_valid_now(caller=caller, work=work, row=row)
     return _file_answer(
         caller=caller,
         work=work,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from trust.work import CallWork
@@ -11,10 +12,13 @@ from ysj_protocol.regions import order_of
 
 from . import answers
 from .caller import Caller, certificate_for
+from .current import VALID, require_valid
 from .models import Obtained, RetrievalKind
 from .regions import INFO_PATH, Call, call_one, fan_out
 from .retrievals import add_retrieval, obtain_of
 from .search import fused_search
+
+logger = logging.getLogger(__name__)
 
 
 def _info_params(caller: Caller, ref: str) -> dict[str, Any]:
@@ -26,8 +30,29 @@ def _public_info(item: dict[str, Any]) -> dict[str, Any]:
     return {name: item[name] for name in (*answers.INFO_FIELDS, "surface")}
 
 
+def _under_found_code(item: dict[str, Any], found_code: str, region_code: str) -> None:
+    """Keep the certificate under the shared type code it was found (and checked) under.
+
+    The hub knows a certificate by the code its search or service code answered; a region that
+    answers its info with another code (its own local code, or a catalog mapping changed since)
+    does not change what the scenario list was checked against, nor what the caller is shown.
+    """
+    if not found_code or item["certificateTypeCode"] == found_code:
+        return
+    if item["certificateTypeCode"]:
+        logger.warning(
+            "region %s answered type code %s for a certificate found as %s",
+            region_code, item["certificateTypeCode"], found_code,
+        )
+    item["certificateTypeCode"] = found_code
+
+
 def info_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
-    """12.1.8: the certificate's fields and surface data, from its region now."""
+    """12.1.8: the certificate's fields and surface data, from its region now.
+
+    The region's answer carries the certificate's current status: one revoked or expired since
+    the search is refused (4006), not shown as if valid.
+    """
     row = certificate_for(caller)
     answer = call_one(
         row.region, INFO_PATH, _info_params(caller, row.certificate_ref),
@@ -38,8 +63,10 @@ def info_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     item = answer.read(answers.info_item, "info")
     if item is None:
         raise EnvelopeError(st.REGION_UNAVAILABLE, row.region.name)
-    if not caller.usage.allows_code(item["certificateTypeCode"] or row.certificate_type_code):
+    _under_found_code(item, row.certificate_type_code, row.region.code)
+    if not caller.usage.allows_code(item["certificateTypeCode"]):
         raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, item["certificateType"])
+    require_valid(item["status"])
     add_retrieval(
         work=work,
         caller=caller,
@@ -66,8 +93,9 @@ def info_by_holder(*, caller: Caller, work: CallWork) -> dict[str, Any]:
             if answer.region.code not in unavailable:
                 unavailable.append(answer.region.code)
             continue
-        if not caller.usage.allows_code(item["certificateTypeCode"] or answer.tag.item["certificateTypeCode"]):
-            continue
+        _under_found_code(item, answer.tag.item["certificateTypeCode"], answer.region.code)
+        if item["status"] != VALID or not caller.usage.allows_code(item["certificateTypeCode"]):
+            continue  # revoked or expired since the search, or outside the list
         entries.append(_public_info(item))
         obtained.append(obtain_of(answer.region, item, Obtained.INFO))
     unavailable.sort(key=order_of)

@@ -2,7 +2,8 @@
 
 - ``regional_nodes`` (session): starts the reference node (``python -m regional_node serve``) once
   per party (SH, JS, ZJ and AH today), as separate processes on free ports, each with its own key
-  (``key_for("node-SH")``...), the hub's public key (``hub_key()``), the demo data seeded and the
+  (``key_for("node-SH")``...), the hub's public key (``hub_key()``), the demo data seeded (local
+  type codes), the demo's shared catalog published to it (``publish_demo_catalog``) and the
   drills enabled. The database is migrated once into a template SQLite file that each node copies.
 - ``live_regions`` (function): the ``trust.Region`` rows of the current test database pointing
   at those nodes, keyed by region code. Before and after the test every node is up again with no
@@ -24,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +33,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ysj_protocol import profile
 from ysj_protocol.client import EnvelopeClient, Peer
 from ysj_protocol.crypto import sm2
+from ysj_protocol.identifiers import uscc_check_char
 from ysj_protocol.regions import CODES
 
 from .keys import hub_key, key_for
@@ -305,8 +309,62 @@ def make_node(
     return RegionalNode(code=code, port=free_port(), data_dir=data_dir, extra_env=extra_env, workers=workers)
 
 
+def last_sequence(node: RegionalNode) -> int:
+    """The highest publication sequence the node holds (it outlives each test's hub database)."""
+    with contextlib.closing(sqlite3.connect(node.data_dir / "node.sqlite3", timeout=10)) as connection:
+        (highest,) = connection.execute("SELECT COALESCE(MAX(sequence), 0) FROM node_exchange_publication").fetchone()
+    return int(highest)
+
+
+def publish_catalog_entry(node: RegionalNode, code: str, payload: dict, *, action: str = "publish") -> None:
+    """One catalog publication to ``node``, signed as the hub signs, after what it already holds."""
+    message = profile.publication_message(
+        publication_id=str(uuid.uuid4()),
+        sequence=last_sequence(node) + 1,
+        kind=profile.PublicationKind.CATALOG.value,
+        action=action,
+        code=code,
+        published_at="2025-03-01 09:30:00",
+        payload=payload,
+    )
+    message["signature"] = profile.sign_publication(message, hub_key())
+    with node.hub_client() as client:
+        client.call(profile.PUBLICATIONS_PATH, message)
+
+
+def demo_catalog_payloads() -> dict[str, dict]:
+    """The demo's shared catalog (``catalog.demo.ENTRIES``) as the hub publishes it, by code."""
+    from catalog.demo import ENTRIES
+
+    return {
+        code: {
+            "certificateType": name,
+            "certificateTypeCode": code,
+            "certificateDefineAuthorityName": authority,
+            "certificateDefineAuthorityCode": authority_code + uscc_check_char(authority_code),
+            "relatedItemName": item_name,
+            "relatedItemCode": item_code,
+            "holderType": str(holder_type),
+            "shareStart": "2025-03-01 09:30:00",
+            "shareEnd": "",
+        }
+        for code, name, authority, authority_code, holder_type, item_name, item_code in ENTRIES
+    }
+
+
+def publish_demo_catalog(node: RegionalNode) -> None:
+    """Publish the demo's shared catalog to ``node``: what ``make demo`` leaves a node holding.
+
+    The hub's shared codes (11100000000013127D001...), to which the node maps its own local ones
+    (111...) by type name.
+    """
+    for code, payload in demo_catalog_payloads().items():
+        publish_catalog_entry(node, code, payload)
+
+
 @pytest.fixture(scope="session")
 def regional_nodes(tmp_path_factory: pytest.TempPathFactory, node_template: Path) -> Iterator[RegionalNodes]:
+    """The four nodes with the demo's certificates (local type codes) and its shared catalog."""
     root = tmp_path_factory.mktemp("regional-nodes")
     nodes = {code: make_node(code, node_template, root / code.lower()) for code in REGION_CODES}
     group = RegionalNodes(nodes)
@@ -315,6 +373,7 @@ def regional_nodes(tmp_path_factory: pytest.TempPathFactory, node_template: Path
             node.launch()
         for node in group:
             node.wait_ready()
+            publish_demo_catalog(node)
         yield group
     finally:
         group.stop_all()

@@ -91,6 +91,7 @@ CERTIFICATE_ID_EXPIRED = _status("4002", 410, "证照全局唯一标识已过期
 CERTIFICATE_ID_FOREIGN = _status("4003", 403, "证照全局唯一标识不是为当前应用签发的")
 CERTIFICATE_NOT_FOUND = _status("4004", 404, "未找到符合条件的电子证照")
 REGION_UNAVAILABLE = _status("4005", 502, "颁证地区电子证照管理系统暂不可用")
+CERTIFICATE_NOT_VALID = _status("4006", 410, "该电子证照已被颁证地区注销或已超过有效期")
 SERVICE_CODE_INVALID = _status("4011", 400, "政务服务码无法识别")
 SERVICE_CODE_EXPIRED = _status("4012", 400, "政务服务码已过期")
 SERVICE_CODE_FORGED = _status("4013", 400, "政务服务码签名验证失败")

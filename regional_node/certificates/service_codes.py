@@ -64,7 +64,12 @@ def issue_for(
     ttl_seconds: int | None = None,
     with_certificates: bool = False,
 ) -> IssuedCode:
-    """A code for a holder of this region's store; with its valid certificates when asked."""
+    """A code for a holder of this region's store; with its valid certificates when asked.
+
+    The certificates are claimed under their shared catalog codes (the hub checks them against
+    the scenario list of the scan); a type with no catalog entry in force is left out, as a
+    search would leave it out, since the code's payload is readable by whoever scans it.
+    """
     holder = Holder.objects.filter(code=holder_code.strip().upper()).first()
     if holder is None:
         raise IssueRefused("本地区无此持证主体")
@@ -80,10 +85,7 @@ def issue_for(
     claims: dict[str, Any] = {"name": holder.name}
     claims["uscc" if holder.code_type == HolderCodeType.USCC else "idCard"] = holder.code
     if with_certificates:
-        certificates = Certificate.objects.effective_valid().filter(holder=holder).order_by("type_code", "id")
-        claims["certificates"] = [
-            {k: v for k, v in services.summary(c).items() if k != "status"} for c in certificates
-        ]
+        claims["certificates"] = claimed_certificates(holder)
     ttl = ttl_seconds or settings.NODE_SERVICE_CODE_SECONDS
     try:
         text = issue_service_code(
@@ -92,3 +94,14 @@ def issue_for(
     except ServiceCodeError as exc:
         raise IssueRefused(exc.reason) from exc
     return IssuedCode(text=text, code_type=code_type, ttl_seconds=ttl)
+
+
+def claimed_certificates(holder: Holder) -> list[dict[str, Any]]:
+    """The holder's valid certificates that have a shared code, as search entries without a status."""
+    claimed = []
+    for certificate in Certificate.objects.effective_valid().filter(holder=holder).order_by("type_code", "id"):
+        code = services.shared_code(certificate)
+        if code:
+            certificate.shared_type_code = code
+            claimed.append({k: v for k, v in services.summary(certificate).items() if k != "status"})
+    return claimed

@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,17 +31,24 @@ from .models import (
     Holder,
 )
 
+if TYPE_CHECKING:
+    from ..exchange.published import SharedCatalog
+
 UNKNOWN = profile.CertificateStatus.UNKNOWN.value
 logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------- answers
 def summary(certificate: Certificate) -> dict[str, Any]:
-    """A search hit (docs/region-protocol.md): what 12.1.5 shows, plus our own reference."""
+    """A search hit (docs/region-protocol.md): what 12.1.5 shows, plus our own reference.
+
+    The type code is the one the hub knows: ``shared_type_code`` when the search or the caller
+    set it, else the certificate's shared code in the catalog in force (``answered_code``).
+    """
     return profile.search_entry(
         ref=certificate.ref,
         type_name=certificate.type_name,
-        type_code=getattr(certificate, "shared_type_code", "") or certificate.type_code,
+        type_code=getattr(certificate, "shared_type_code", "") or answered_code(certificate),
         issue_dept=certificate.issue_dept,
         number=certificate.number,
         issue_date=certificate.issue_date.isoformat(),
@@ -55,7 +62,7 @@ def details(certificate: Certificate) -> dict[str, Any]:
     return profile.info_answer(
         ref=certificate.ref,
         type_name=certificate.type_name,
-        type_code=certificate.type_code,
+        type_code=answered_code(certificate),
         holder_name=holder.name,
         holder_code=holder.code,
         holder_code_type=holder.code_type,
@@ -82,7 +89,10 @@ def search(
     The holder is matched on code and code type; when a name is given it must match too, so a
     code paired with someone else's name discloses nothing. A requested code that is a shared
     catalog entry published to the region also finds the region's certificates of that type name
-    kept under a local code; those are answered with the shared code (``shared_type_code``).
+    kept under a local code; those are answered with the shared code (``shared_type_code``). A code
+    asked for is answered as asked: the hub asks only for codes of its catalog, whose publication
+    may not have reached the region yet. A type with no catalog entry in force is never found
+    under any other code.
 
     One hand-written statement (``_search_sql``): the equivalent queryset cost about 2 ms of CPU
     per search, nearly all of it building and compiling the query; this costs about 0.4 ms. The
@@ -90,7 +100,8 @@ def search(
     tests/regional_node/test_search_statement.py holds it to the queryset.
     """
     codes = list(type_codes)
-    aliases = catalog_aliases(codes)
+    catalog = _shared_catalog()
+    aliases = _aliases_among(catalog, codes)
     names = list(aliases)
     if not codes and not names:
         return []
@@ -101,10 +112,16 @@ def search(
     sql = _search_sql(len(codes), len(names), bool(name), bool(type_name), bool(number))
     found = list(Certificate.objects.raw(sql, params))
     requested = set(codes)
+    kept = []
     for certificate in found:
-        if certificate.type_code not in requested:
+        if certificate.type_code in requested:
+            certificate.shared_type_code = certificate.type_code
+        elif certificate.type_code in catalog.codes:
+            continue  # its own code is a shared code the call did not ask for
+        else:
             certificate.shared_type_code = aliases[certificate.type_name]
-    return found
+        kept.append(certificate)
+    return kept
 
 
 @lru_cache(maxsize=256)
@@ -145,14 +162,46 @@ def _search_sql(codes: int, names: int, by_name: bool, by_type_name: bool, by_nu
 
 
 def catalog_aliases(codes: Iterable[str]) -> dict[str, str]:
-    """Local type name -> shared code, for requested codes the region knows only from the catalog.
+    """Local type name -> shared code, for the type names whose shared code is among ``codes``.
 
-    The rule is the profile's (``ysj_protocol.profile.shared_type_aliases``); the catalog comes
-    from the per-process cache of the published configuration (exchange/published.py).
+    The rule is the profile's (``ysj_protocol.profile.shared_type_aliases``) over the whole
+    catalog in force, so a type name has one shared code whatever a call asks for; the catalog
+    comes from the per-process cache of the published configuration (exchange/published.py).
     """
+    return _aliases_among(_shared_catalog(), codes)
+
+
+def shared_code(certificate: Certificate) -> str:
+    """The shared catalog code of the certificate's type, or "" when the catalog in force has none.
+
+    Its own code when that is a catalog code in force, else the code of its type name in the
+    catalog (the lower one when two entries name the type). A certificate without one is never
+    offered under a scenario list: a search does not find it, a service code does not carry it.
+    """
+    catalog = _shared_catalog()
+    if certificate.type_code in catalog.codes:
+        return certificate.type_code
+    return catalog.by_name.get(certificate.type_name, "")
+
+
+def answered_code(certificate: Certificate) -> str:
+    """The type code the hub is told, outside a search: the shared code, else the region's own.
+
+    The hub checks every certificate by the shared code it was found under, so an answer carrying
+    a local code (its catalog entry withdrawn since) grants nothing a scenario list does not.
+    """
+    return shared_code(certificate) or certificate.type_code
+
+
+def _shared_catalog() -> SharedCatalog:
     from ..exchange import published
 
-    return profile.shared_type_aliases(published.catalog_names(codes))
+    return published.shared_catalog()
+
+
+def _aliases_among(catalog: SharedCatalog, codes: Iterable[str]) -> dict[str, str]:
+    wanted = set(codes)
+    return {name: code for name, code in catalog.by_name.items() if code in wanted}
 
 
 #: The reads of every info, file and status call, compiled once (ysj_protocol.contrib.compiled).
@@ -181,14 +230,17 @@ def get_certificate(ref: str) -> Certificate:
 def status_of(*, ref: str = "", number: str = "", type_code: str = "") -> str:
     """By our reference first, then by face number and type code; "unknown" when neither finds it.
 
-    Reference and face number with type code are unique; both reads are compiled once.
+    The type code may be ours or the shared one the hub knows the certificate by (its type name's
+    code in the catalog in force). Reference and face number with our own type code are unique;
+    both reads are compiled once.
     """
     certificate = _certificate_by_ref.first(ref) if ref else None
     if certificate is None and number and type_code:
         certificate = _certificate_by_number.first(number, type_code)
     if certificate is None and number and type_code:
         names = list(catalog_aliases([type_code]))
-        certificate = Certificate.objects.filter(number=number, type_name__in=names).first()
+        candidates = Certificate.objects.filter(number=number, type_name__in=names).order_by("id")
+        certificate = next((c for c in candidates if shared_code(c) == type_code), None)
     return certificate.effective_status() if certificate else UNKNOWN
 
 

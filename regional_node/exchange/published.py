@@ -20,11 +20,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+
+from ysj_protocol import profile
 
 from .models import PublicationKind, PublishedEntry
 
@@ -62,14 +65,27 @@ def changed() -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True, slots=True)
+class SharedCatalog:
+    """The catalog in force as a whole: its codes, and type name -> the code the region answers.
+
+    ``by_name`` follows ``ysj_protocol.profile.shared_type_aliases``: when two entries name the
+    same type, the lower code wins, so each local certificate has one shared code at most.
+    """
+
+    codes: frozenset[str]
+    by_name: dict[str, str]
+
+
 class _Snapshot:
     """Entries in force read under one marker state: (kind, code) -> payload, None when absent."""
 
-    __slots__ = ("entries", "marker")
+    __slots__ = ("catalog", "entries", "marker")
 
     def __init__(self, marker: Marker) -> None:
         self.marker = marker
         self.entries: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.catalog: SharedCatalog | None = None
 
 
 _lock = threading.Lock()
@@ -115,6 +131,27 @@ def catalog_names(codes: Iterable[str]) -> dict[str, str]:
         if isinstance(name, str) and name:
             names[code] = name
     return names
+
+
+def shared_catalog() -> SharedCatalog:
+    """The whole catalog in force (not withdrawn), read once per marker state.
+
+    Info answers and service-code claims name no requested code, so the mapping of a local type
+    to its shared code needs every entry, not only those a call asks for.
+    """
+    snapshot = _current()
+    catalog = snapshot.catalog
+    if catalog is None:
+        rows = PublishedEntry.objects.filter(kind=PublicationKind.CATALOG, withdrawn=False)
+        codes, names = set(), {}
+        for code, payload in rows.values_list("code", "payload"):
+            codes.add(code)
+            name = payload.get("certificateType") if isinstance(payload, dict) else None
+            if isinstance(name, str) and name:
+                names[code] = name
+        catalog = SharedCatalog(codes=frozenset(codes), by_name=profile.shared_type_aliases(names))
+        snapshot.catalog = catalog
+    return catalog
 
 
 def scenario(item_code: str) -> dict[str, Any] | None:

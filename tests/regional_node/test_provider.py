@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.demo import ENTRIES as DEMO_CATALOG
 from regional_node.demo import (
     DEMO_COMPANY,
     DEMO_HOLDERS,
@@ -153,3 +154,58 @@ def test_status_of_a_certificate_of_another_region_is_unknown(regional_nodes):
     with regional_nodes["SH"].hub_client() as client:
         answer = client.call(STATUS, {"certificateNumber": elsewhere.number, "certificateTypeCode": "999"})
     assert answer.data == {"status": "unknown"}
+
+
+# ------------------------------------------------------------------ shared catalog codes
+#: The demo's shared codes by type name (catalog.demo), published to the nodes by tests.regional.
+SHARED = {name: code for code, name, *_ in DEMO_CATALOG}
+ALL_SHARED = sorted(SHARED.values())
+
+
+def test_a_search_by_shared_codes_answers_local_certificates_with_the_shared_codes(regional_nodes):
+    with regional_nodes["SH"].hub_client() as client:
+        answer = client.call(SEARCH, search_params(DEMO_PERSON, ALL_SHARED))
+    expected = [c for c in expected_valid(DEMO_PERSON, "SH") if c.type_name in SHARED]
+    assert expected
+    assert {(i["certificateRef"], i["certificateTypeCode"]) for i in answer.data["dataList"]} == {
+        (c.ref, SHARED[c.type_name]) for c in expected
+    }
+
+
+def test_info_answers_the_shared_code_of_a_local_certificate(regional_nodes):
+    certificate = next(c for c in certificates_of(DEMO_PERSON, "JS") if c.type_code == "112")
+    with regional_nodes["JS"].hub_client() as client:
+        answer = client.call(INFO, {"certificateRef": certificate.ref, "audit": audit()})
+    assert answer.data["certificateTypeCode"] == SHARED["机动车驾驶证"] != certificate.type_code
+
+
+@pytest.mark.parametrize("status", [VALID, REVOKED])
+def test_status_by_face_number_and_the_shared_code(regional_nodes, status):
+    certificate = next(c for c in certificates_for_region("SH") if c.status == status and c.type_name in SHARED)
+    # A type of which SH holds nothing under this face number (a driving licence bears the
+    # holder's identity number, as the identity card does).
+    same_number = {c.type_name for c in certificates_for_region("SH") if c.number == certificate.number}
+    other = next(code for name, code in SHARED.items() if name not in same_number)
+    with regional_nodes["SH"].hub_client() as client:
+        by_shared = client.call(
+            STATUS, {"certificateNumber": certificate.number, "certificateTypeCode": SHARED[certificate.type_name]}
+        )
+        other_type = client.call(
+            STATUS,
+            {"certificateNumber": certificate.number, "certificateTypeCode": other},
+        )
+    assert by_shared.data == {"status": status}
+    assert other_type.data == {"status": "unknown"}
+
+
+def test_a_type_without_a_catalog_entry_is_not_found_under_the_shared_codes(regional_nodes):
+    # 建筑业企业资质证书 (313) has no entry in the demo's shared catalog.
+    company = next(
+        h for h in DEMO_HOLDERS if any(c.type_code == "313" for c in expected_valid(h, h.home_region))
+    )
+    assert "建筑业企业资质证书" not in SHARED
+    with regional_nodes[company.home_region].hub_client() as client:
+        answer = client.call(SEARCH, search_params(company, ALL_SHARED))
+    found = {i["certificateType"] for i in answer.data["dataList"]}
+    assert found and "建筑业企业资质证书" not in found
+    assert all(i["certificateTypeCode"] in ALL_SHARED for i in answer.data["dataList"])

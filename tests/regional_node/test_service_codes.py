@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from regional_node.demo import DEMO_COMPANY, DEMO_PERSON, certificates_of
+from catalog.demo import ENTRIES as DEMO_CATALOG
+from regional_node.demo import DEMO_COMPANY, DEMO_HOLDERS, DEMO_PERSON, VALID, certificates_of
 from ysj_protocol import status as st
 from ysj_protocol.service_code import ForgedServiceCode, parse_service_code, verify_service_code
 
 from .helpers import post_json
 
 ISSUE = "/api/v1/service-codes/issue"
+#: The demo's shared codes by type name (catalog.demo), published to the nodes by tests.regional.
+SHARED = {name: code for code, name, *_ in DEMO_CATALOG}
 
 
 def test_a_person_gets_the_region_s_code_signed_by_the_region(regional_nodes):
@@ -63,3 +66,28 @@ def test_the_management_command_issues_codes_too(regional_nodes):
         regional_nodes["SH"].manage("issue_service_code", DEMO_PERSON.code, "--type", "sh_license_qr").strip()
     )
     verify_service_code(parse_service_code(text), regional_nodes["SH"].public_key)
+
+
+def test_the_certificates_are_claimed_under_their_shared_codes(regional_nodes):
+    node = regional_nodes["JS"]
+    answer = post_json(node.url + ISSUE, {"holderCode": DEMO_PERSON.code, "withCertificates": True}).json()
+    claimed = parse_service_code(answer["serviceCode"]).claims["certificates"]
+    local = {c.ref: c for c in certificates_of(DEMO_PERSON, "JS") if c.status == VALID}
+    assert claimed
+    for item in claimed:
+        assert item["certificateTypeCode"] == SHARED[local[item["certificateRef"]].type_name]
+        assert item["certificateTypeCode"] != local[item["certificateRef"]].type_code
+
+
+def test_a_type_without_a_catalog_entry_is_not_claimed(regional_nodes):
+    # 建筑业企业资质证书 (313) has no entry in the demo's shared catalog.
+    company = next(
+        h for h in DEMO_HOLDERS
+        if any(c.type_code == "313" and c.status == VALID for c in certificates_of(h, h.home_region))
+    )
+    node = regional_nodes[company.home_region]
+    answer = post_json(node.url + ISSUE, {"holderCode": company.code, "withCertificates": True}).json()
+    claimed = parse_service_code(answer["serviceCode"]).claims["certificates"]
+    assert claimed, "the company holds certificates of published types too"
+    assert "建筑业企业资质证书" not in {item["certificateType"] for item in claimed}
+    assert {item["certificateTypeCode"] for item in claimed} <= set(SHARED.values())

@@ -1,8 +1,11 @@
 """An application system calling the hub over real HTTP, with the four regional nodes live.
 
-The demo person 张伟 (regional_node.demo.DEMO_PERSON) has one valid certificate in each region:
-居民身份证 (111) in SH, 机动车驾驶证 (112) in JS, 不动产权证书 (114) in ZJ and AH; a revoked
-机动车驾驶证 in SH is never found.
+The demo's shape: the hub's catalog and scenario lists carry the shared codes of catalog.demo
+(11100000000013127D001 居民身份证...), the nodes keep their local codes (111...) and hold the
+shared catalog (tests.regional.publish_demo_catalog). The demo person 张伟
+(regional_node.demo.DEMO_PERSON) has one valid certificate in each region: 居民身份证 (111) in
+SH, 机动车驾驶证 (112) in JS, 不动产权证书 (114) in ZJ and AH; a revoked 机动车驾驶证 in SH is
+never found.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from ysj_protocol.envelope import OpenedResponse
 
 from ..factories import ApplicationFactory
 from ..keys import hub_key, key_for
-from ..trust.factories import catalog_entry, live_scenario
+from ..trust.factories import SHARED_CODES, demo_catalog_entry, live_scenario
 from .factories import Session, session_for
 
-TYPES = {"111": "居民身份证", "112": "机动车驾驶证", "114": "不动产权证书"}
+TYPE_NAMES = ("居民身份证", "机动车驾驶证", "不动产权证书")
+#: The shared codes of the types the lists allow, by name.
+CODES = {name: SHARED_CODES[name] for name in TYPE_NAMES}
 ALL_TYPES = "SC-ALL"
 ID_CARD_ONLY = "SC-ID"
 
@@ -64,8 +69,8 @@ class AppCaller:
 
 def make_caller(live_server: Any, app_id: str) -> AppCaller:
     application = ApplicationFactory(app_id=app_id)
-    entries = {code: catalog_entry(code, name) for code, name in TYPES.items()}
-    for code, types in ((ALL_TYPES, list(entries.values())), (ID_CARD_ONLY, [entries["111"]])):
+    entries = {name: demo_catalog_entry(name) for name in TYPE_NAMES}
+    for code, types in ((ALL_TYPES, list(entries.values())), (ID_CARD_ONLY, [entries["居民身份证"]])):
         live_scenario(code, types, [application])
     session = session_for(application, name=DEMO_PERSON.name, code_type=DEMO_PERSON.code_type, code=DEMO_PERSON.code)
     client = EnvelopeClient(

@@ -7,7 +7,7 @@ from regional_node.demo import DEMO_PERSON
 from sharing.models import CertificateID, Retrieval, RetrievalKind
 from trust.models import EnvelopeCall
 
-from .conftest import ID_CARD_ONLY
+from .conftest import CODES, ID_CARD_ONLY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,7 +138,7 @@ def test_certificate_type_and_number_narrow_the_search(app):
     number = by_type.data["dataList"][0]["certificateNumber"]
     by_number = app.search(certificateNumber=number)
     assert [i["certificateNumber"] for i in by_number.data["dataList"]] == [number]
-    by_code = app.search(certificateType="112")
+    by_code = app.search(certificateType=CODES["机动车驾驶证"])
     assert [i["certificateType"] for i in by_code.data["dataList"]] == ["机动车驾驶证"]
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from catalog import demo as demo_catalog
 from catalog import services as catalog_services
 from catalog.models import CatalogEntry, CatalogStatus
 from scenarios import services as scenario_services
@@ -88,6 +89,16 @@ def catalog_entry(type_code: str, type_name: str, *, shared: bool = True) -> Cat
             catalog_services.publish_entry(entry, actor=None, reason="发布")
     entry.refresh_from_db()
     return entry
+
+
+#: The demo's shared catalog codes by type name (catalog.demo), which the hub's lists carry and
+#: the nodes answer for their local codes (regional_node.demo: 111 居民身份证...).
+SHARED_CODES = {name: code for code, name, *_ in demo_catalog.ENTRIES}
+
+
+def demo_catalog_entry(type_name: str, *, shared: bool = True) -> CatalogEntry:
+    """The demo's catalog entry of ``type_name`` under its shared code, published as ``catalog_entry`` does."""
+    return catalog_entry(SHARED_CODES[type_name], type_name, shared=shared)
 
 
 def _region_admin(code: str) -> AbstractBaseUser:
