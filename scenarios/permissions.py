@@ -2,7 +2,7 @@
 
 - 地区管理员 (region administrators): register, edit, confirm or reject and withdraw scenario
   lists for their own region (the region itself comes from ``RegionAdministrator``); read the
-  catalog and the publication deliveries, retry deliveries.
+  catalog and the publication deliveries, retry deliveries; lift a locked admin login.
 - 证照目录管理员 (catalog editors): maintain, publish and withdraw catalog entries; read and retry
   publication deliveries.
 """
@@ -29,6 +29,9 @@ GROUPS: dict[str, list[str]] = {
         "catalog.view_publicationdelivery",
         "catalog.retry_publicationdelivery",
         "trust.view_trustedapplication",
+        # Lift a colleague's admin-login lock (ysj_portal.admin; not a superuser's).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
     CATALOG_EDITORS: [
         "catalog.view_catalogentry",

@@ -12,3 +12,7 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("YSJ_DATA_KEY", secrets.token_hex(16))
 
 from ysj_portal.settings import *  # noqa: E402,F403
+
+# Admin-login lockout is on in production and in tests/security; elsewhere tests log in with the
+# test client's login(), which calls authenticate() without a request, as django-axes requires.
+AXES_ENABLED = False

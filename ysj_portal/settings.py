@@ -6,6 +6,7 @@ under ``var/`` with Celery tasks executed inline, so it works on a bare machine;
 DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Admin login lockout; before ysj_portal, whose admin module replaces axes' attempts page.
+    "axes",
     "ysj_portal",
     "trust",
     "catalog",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out admin login into the lockout page (ysj_portal.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ysj_portal.urls"
@@ -106,6 +111,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Admin logins (django-axes): after YSJ_ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one account
+# from one address, that account is refused from that address for YSJ_ADMIN_LOGIN_COOLOFF_MINUTES
+# (each further try restarts the wait); other addresses are not affected. Region administrators
+# and superusers lift a lock in the admin (登录锁定, ysj_portal.admin).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("YSJ_ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("YSJ_ADMIN_LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout page (templates/security/login_locked.html): in Chinese, saying how long to wait.
+AXES_LOCKOUT_CALLABLE = "ysj_portal.lockout.lockout_response"
+# The same client address as everywhere else (YSJ_CLIENT_IP_HEADER behind a reverse proxy).
+AXES_CLIENT_IP_CALLABLE = "trust.services.client_ip"
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，该账户已暂时锁定，请稍后再试或联系管理员解锁。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，该账户已锁定，请联系管理员解锁。"
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
