@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import timezone
 
 from regional_node.demo import DEMO_PERSON
 from sharing.holders import FACE_NUMBER_PURPOSE, face_number_key, holder_key
@@ -123,6 +125,55 @@ def test_certificate_id_summary_keeps_no_plain_face_number():
     row = resolve_certificate_id(value, application=application, scenario_code="SC-1")
     assert row.summary == summary  # what 12.1.6 hands out again
     assert row.certificate_number == PERSON_ID
+
+
+# ---------------------------------------------------------------------------- the migration
+BEFORE = [("sharing", "0001_initial")]
+AFTER = [("sharing", "0004_remove_plain_face_numbers")]
+
+
+def _migrate(targets: list[tuple[str, str]]) -> Any:
+    """Migrate the test database; the app registry of the state reached."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_seals_the_rows_already_stored_and_goes_back():
+    application, region = ApplicationFactory(app_id="app-face-migrate"), RegionFactory(code="SH")
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        old = _migrate(BEFORE)
+        retrieval = old.get_model("sharing", "Retrieval").objects.create(
+            kind="search", application_id=application.pk, scenario_code="SC-ALL", use_for="u", item_name="i",
+            item_org="o", operator="p", biz_num="BIZ-MIGRATE",
+        )
+        old.get_model("sharing", "RetrievedCertificate").objects.create(
+            retrieval=retrieval, region_id=region.pk, certificate_number=PERSON_ID, obtained="summary",
+        )
+        old.get_model("sharing", "CertificateID").objects.create(
+            key_hash="k" * 64, application_id=application.pk, holder_key="h", scenario_code="SC-ALL",
+            region_id=region.pk, certificate_ref="ref-1", certificate_number=PERSON_ID,
+            summary={"certificateType": "居民身份证", "certificateNumber": PERSON_ID},
+            expires_at=timezone.now(),
+        )
+
+        _migrate(AFTER)
+        for table in SEARCH_TABLES:
+            assert PERSON_ID not in _table_text(table)
+        row = CertificateID.objects.get()
+        assert row.summary == {"certificateType": "居民身份证", "certificateNumber": PERSON_ID}
+        assert RetrievedCertificate.objects.with_number(PERSON_ID).get().certificate_number == PERSON_ID
+        assert CertificateID.objects.with_number(PERSON_ID).get() == row
+
+        old = _migrate(BEFORE)  # reversible while the data key is unchanged
+        assert old.get_model("sharing", "RetrievedCertificate").objects.get().certificate_number == PERSON_ID
+        back = old.get_model("sharing", "CertificateID").objects.get()
+        assert (back.certificate_number, back.summary["certificateNumber"]) == (PERSON_ID, PERSON_ID)
+    finally:
+        _migrate(latest)
 
 
 # ---------------------------------------------------------------------------- the admin
