@@ -5,27 +5,39 @@ conditional UPDATE (no transaction is held open during HTTP calls), then sends t
 pending deliveries in sequence order. A transient failure (no answer, 5xx) stops the run and
 schedules the head of the queue again with exponential backoff, so a region that was down gets
 everything, in order, when it returns. A 4xx answer is a permanent failure shown to the
-administrator; it does not block later deliveries. A killed worker's lease simply expires and the
-sweeper sends the same publication again; the region recognises its ``publicationId``.
+administrator; it does not block later deliveries.
+
+The lease is short (``YSJ_PUBLICATION_LEASE_SECONDS``, 15 s) and renewed while the run lasts:
+before each publication and, from a heartbeat thread, every third of the lease during a long HTTP
+call. A killed worker stops renewing, so its region is free again within one lease and the next
+sweep sends the same publication again; the region recognises its ``publicationId``. Lease times
+are the database's clock, so workers on hosts with skewed clocks agree on when a lease expires.
+A run that cannot renew (it lost the lease) sends nothing more.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connections
+from django.db.models import DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from trust.calls import record_call
 from trust.keys import hub_private_key
 from trust.models import Region
 from ysj_protocol import profile
+from ysj_protocol import status as st
 from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
 
 from .models import DeliveryState, PublicationChannel, PublicationDelivery
@@ -68,22 +80,84 @@ def backoff_seconds(attempts: int) -> float:
     return min(base * 2 ** max(attempts - 1, 0), cap) + random.uniform(0, base)
 
 
+def _lease_end() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        Now() + timedelta(seconds=settings.YSJ_PUBLICATION_LEASE_SECONDS), output_field=DateTimeField()
+    )
+
+
 def _claim(region_id: int, owner: str) -> bool:
-    now = timezone.now()
     PublicationChannel.objects.get_or_create(region_id=region_id)
     taken = PublicationChannel.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner), region_id=region_id
-    ).update(lease_owner=owner, lease_until=now + timedelta(seconds=settings.YSJ_PUBLICATION_LEASE_SECONDS))
+        Q(lease_until__isnull=True) | Q(lease_until__lt=Now()) | Q(lease_owner=owner), region_id=region_id
+    ).update(lease_owner=owner, lease_until=_lease_end())
     return taken == 1
 
 
 def _renew(region_id: int, owner: str) -> bool:
-    until = timezone.now() + timedelta(seconds=settings.YSJ_PUBLICATION_LEASE_SECONDS)
-    return PublicationChannel.objects.filter(region_id=region_id, lease_owner=owner).update(lease_until=until) == 1
+    return PublicationChannel.objects.filter(region_id=region_id, lease_owner=owner).update(lease_until=_lease_end()) == 1
 
 
 def _release(region_id: int, owner: str) -> None:
     PublicationChannel.objects.filter(region_id=region_id, lease_owner=owner).update(lease_owner="", lease_until=None)
+
+
+def new_owner() -> str:
+    """A lease owner naming the host and process, so an operator (and a test) can tell who holds it."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+
+
+class Lease:
+    """A region's delivery lease held by one run, kept alive by a heartbeat thread.
+
+    The heartbeat renews every third of the lease, so a publication whose HTTP call outlasts the
+    lease still has one sender; it uses its own database connection, closed when it stops. When a
+    renewal fails (another worker took the lease, or the database is unreachable) ``lost`` is set
+    and the run stops before its next publication.
+    """
+
+    def __init__(self, region_id: int, owner: str) -> None:
+        self.region_id = region_id
+        self.owner = owner
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def claim(self) -> bool:
+        if not _claim(self.region_id, self.owner):
+            return False
+        interval = max(settings.YSJ_PUBLICATION_LEASE_SECONDS / 3, 0.5)
+        self._thread = threading.Thread(
+            target=self._beat, args=(interval,), name=f"lease-{self.region_id}", daemon=True
+        )
+        self._thread.start()
+        return True
+
+    def renew(self) -> bool:
+        if self.lost.is_set() or not _renew(self.region_id, self.owner):
+            self.lost.set()
+        return not self.lost.is_set()
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if not self.lost.is_set():
+            _release(self.region_id, self.owner)
+
+    def _beat(self, interval: float) -> None:
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    if not _renew(self.region_id, self.owner):
+                        self.lost.set()
+                except Exception:
+                    logger.warning("could not renew the publication lease of region %s", self.region_id, exc_info=True)
+                    self.lost.set()
+                if self.lost.is_set():
+                    return
+        finally:
+            connections.close_all()  # this thread's connections only
 
 
 def client_for(region: Region) -> EnvelopeClient:
@@ -98,9 +172,9 @@ def client_for(region: Region) -> EnvelopeClient:
 
 def deliver_region(region_id: int) -> RunReport:
     """Send the region's due deliveries in sequence order; returns what happened."""
-    owner = uuid.uuid4().hex
     report = RunReport(region_id=region_id)
-    if not _claim(region_id, owner):
+    lease = Lease(region_id, new_owner())
+    if not lease.claim():
         report.claimed = False
         return report
     try:
@@ -108,19 +182,19 @@ def deliver_region(region_id: int) -> RunReport:
         if not region.is_active:
             return report
         with client_for(region) as client:
-            _run(region, client, owner, report)
+            _run(region, client, lease, report)
     finally:
-        _release(region_id, owner)
+        lease.release()
     return report
 
 
-def _run(region: Region, client: EnvelopeClient, owner: str, report: RunReport) -> None:
+def _run(region: Region, client: EnvelopeClient, lease: Lease, report: RunReport) -> None:
     pending = PublicationDelivery.objects.filter(region=region, state=DeliveryState.PENDING).select_related("publication")
     while True:
         delivery = pending.order_by("sequence").first()
         if delivery is None or delivery.next_attempt_at > timezone.now():
             return  # the head is not due yet: later ones wait, so the region sees them in order
-        if not _renew(region.pk, owner):
+        if not lease.renew():
             logger.warning("lost the publication lease of region %s", region.code)
             return
         outcome = _send(client, delivery)
@@ -133,6 +207,21 @@ def _run(region: Region, client: EnvelopeClient, owner: str, report: RunReport) 
             return
 
 
+#: Refusals worth asking again: the region is busy or timed the call out on its side.
+_RETRIED_HTTP = {408, 425, 429}
+
+
+def is_permanent(exc: StatusError) -> bool:
+    """A refusal the region would repeat (a 4xx kind of status): shown to the administrator, not retried.
+
+    Judged by the status code's own HTTP status in the table as well as the answer's: a region may
+    answer every envelope with HTTP 200 and the outcome in ``head.status`` (12.1.2).
+    """
+    known = st.lookup(exc.status)
+    mapped = known.http_status if known is not None else 0
+    return any(400 <= code < 500 and code not in _RETRIED_HTTP for code in (exc.http_status, mapped))
+
+
 def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
     now = timezone.now()
     attempts = delivery.attempts + 1
@@ -141,7 +230,7 @@ def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
         opened = client.call(profile.PUBLICATIONS_PATH, build_message(delivery), request_id=f"pub-{delivery.publication_id.hex}")
     except StatusError as exc:
         fields.update(last_status=f"{exc.status}/{exc.http_status}", last_error=exc.message[:500])
-        if 400 <= exc.http_status < 500:
+        if is_permanent(exc):
             fields["state"] = DeliveryState.FAILED
         else:
             fields["next_attempt_at"] = now + timedelta(seconds=backoff_seconds(attempts))
@@ -162,7 +251,7 @@ def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
 
 
 def due_region_ids() -> list[int]:
-    """Regions with a pending delivery that is due, or whose lease expired (a worker died)."""
+    """Regions with a pending delivery that is due (a retry, a lost task, a killed worker's run)."""
     now = timezone.now()
     return list(
         PublicationDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, region__is_active=True)

@@ -225,7 +225,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publication outbox (catalog.delivery): retries with exponential backoff, a periodic sweeper.
 YSJ_PUBLICATION_RETRY_BASE_SECONDS = env_float("YSJ_PUBLICATION_RETRY_BASE_SECONDS", 5.0)
 YSJ_PUBLICATION_RETRY_MAX_SECONDS = env_float("YSJ_PUBLICATION_RETRY_MAX_SECONDS", 600.0)
-YSJ_PUBLICATION_LEASE_SECONDS = env_int("YSJ_PUBLICATION_LEASE_SECONDS", 120)
+# Short, and renewed by a heartbeat while a run lasts: a killed worker's region is free again within it.
+YSJ_PUBLICATION_LEASE_SECONDS = env_float("YSJ_PUBLICATION_LEASE_SECONDS", 15.0)
 YSJ_PUBLICATION_SWEEP_SECONDS = env_float("YSJ_PUBLICATION_SWEEP_SECONDS", 15.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
