@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from trust.envelope.serializers import AuditFieldsSerializer
+from ysj_protocol.profile import FILE_FORMATS
 from ysj_protocol.regions import codes_text, parties_label
 
 
@@ -28,19 +29,34 @@ class CertificateIdParamsSerializer(AuditFieldsSerializer):
         return super().to_internal_value(data)
 
 
-FILE_FORMAT_HELP = "文件格式 PDF 或 OFD（本系统扩展，可选）；不填则每份证照返回 PDF 与 OFD 两个下载地址"
+FILE_FORMAT_HELP = (
+    "文件格式 PDF 或 OFD，不区分大小写（本系统扩展，可选）；不填则每份证照返回 PDF 与 OFD 两个下载地址，"
+    "total 为 dataList 的条数（下载地址数）"
+)
+
+
+class FileFormatField(serializers.ChoiceField):
+    """``fileFormat``: PDF or OFD in any case (``pdf``, ``Ofd``), answered and used upper-case."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=list(FILE_FORMATS), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().upper()
+        return super().to_internal_value(data)
 
 
 class FileByIdParamsSerializer(CertificateIdParamsSerializer):
     """Table 4, plus the optional file format."""
 
-    fileFormat = serializers.ChoiceField(choices=["PDF", "OFD"], required=False, help_text=FILE_FORMAT_HELP)
+    fileFormat = FileFormatField(required=False, help_text=FILE_FORMAT_HELP)
 
 
 class FileByHolderParamsSerializer(HolderQueryParamsSerializer):
     """Table 5, plus the optional file format."""
 
-    fileFormat = serializers.ChoiceField(choices=["PDF", "OFD"], required=False, help_text=FILE_FORMAT_HELP)
+    fileFormat = FileFormatField(required=False, help_text=FILE_FORMAT_HELP)
 
 
 class SearchItemSerializer(serializers.Serializer):
@@ -48,11 +64,11 @@ class SearchItemSerializer(serializers.Serializer):
     certificateType = serializers.CharField(help_text="证照类型名称")
     issueDept = serializers.CharField(help_text="颁证机关")
     certificateNumber = serializers.CharField(help_text="证照照面编号")
-    issueDate = serializers.CharField(help_text="颁证日期")
+    issueDate = serializers.CharField(help_text="颁证日期，yyyy-MM-dd")
 
 
 class SearchResultSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="记录数，即 dataList 的条数")
     dataList = SearchItemSerializer(many=True)
     unavailableRegions = serializers.ListField(
         child=serializers.CharField(), help_text=f"未能应答的地区代码（{codes_text('/')}）；为空表示{parties_label()}均已应答"
@@ -63,8 +79,8 @@ class FileItemSerializer(serializers.Serializer):
     certificateType = serializers.CharField()
     issueDept = serializers.CharField()
     certificateNumber = serializers.CharField()
-    issueDate = serializers.CharField()
-    fileFormat = serializers.CharField(help_text="OFD 或 PDF")
+    issueDate = serializers.CharField(help_text="颁证日期，yyyy-MM-dd")
+    fileFormat = serializers.CharField(help_text="OFD 或 PDF（大写）")
     fileUrl = serializers.CharField(help_text="文件下载地址（短时有效的签名地址）")
 
 
@@ -72,7 +88,7 @@ UNAVAILABLE_HELP = f"未能应答的地区代码（{codes_text('/')}）；为空
 
 
 class FileResultSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="记录数，即 dataList 的条数：每份证照每种文件格式一条")
     dataList = FileItemSerializer(many=True)
     unavailableRegions = serializers.ListField(child=serializers.CharField(), required=False, help_text=UNAVAILABLE_HELP)
 
@@ -81,12 +97,12 @@ class InfoItemSerializer(serializers.Serializer):
     certificateType = serializers.CharField()
     certificateHolder = serializers.CharField(help_text="持证主体")
     certificateHolderCode = serializers.CharField(help_text="持证主体代码")
-    certificateHolderType = serializers.CharField(help_text="持证主体代码类型")
+    certificateHolderType = serializers.CharField(help_text="持证主体代码类型：身份证 或 统一社会信用代码")
     issueDept = serializers.CharField()
     certificateNumber = serializers.CharField(help_text="证照照面编号")
-    issueDate = serializers.CharField()
-    certificateValidateStart = serializers.CharField()
-    certificateValidateEnd = serializers.CharField()
+    issueDate = serializers.CharField(help_text="颁证日期，yyyy-MM-dd")
+    certificateValidateStart = serializers.CharField(help_text="证照有效期起始，yyyy-MM-dd")
+    certificateValidateEnd = serializers.CharField(help_text="证照有效期截止，yyyy-MM-dd；为空表示长期有效")
     surface = serializers.JSONField(help_text="照面数据，按证照类型与地区而不同")
     certificateTypeCode = serializers.CharField(help_text="证照类型代码（本系统扩展）")
 
@@ -123,7 +139,7 @@ class Base64TextField(serializers.Field):
 
 class VerifyParamsSerializer(AuditFieldsSerializer):
     fileEntity = Base64TextField(help_text="BASE64 编码的电子证照文件内容")
-    fileFormat = serializers.ChoiceField(choices=["PDF", "OFD"], help_text="文件格式 PDF/OFD")
+    fileFormat = FileFormatField(help_text="文件格式 PDF/OFD，不区分大小写")
 
 
 class VerifyResultSerializer(serializers.Serializer):
