@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ysj_protocol import profile
 from ysj_protocol import status as st
 from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError
@@ -52,8 +53,8 @@ class IssuedToken:
 
 
 def format_time(moment: dt.datetime) -> str:
-    """``yyyy-MM-dd HH:mm:ss`` in the hub's time zone, as the other dates of the protocol."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+    """``yyyy-MM-dd HH:mm:ss`` in Asia/Shanghai: the profile's one form for every time answered."""
+    return profile.format_time(moment)
 
 
 def holder_key(code_type: str, code: str) -> str:
