@@ -57,7 +57,7 @@ def test_identity_auth_types_need_id_type_and_number(http, app, auth_type, drop,
     params = by_id(auth_type)
     del params[drop]
     answer = ask(http, app, params)
-    assert (answer.http_status, answer.status) == (400, "1007")
+    assert (answer.http_status, answer.status) == (200, "1007")
     assert field in answer.message and answer.data["code"] == 0
     assert not HolderToken.objects.exists()
 
@@ -136,7 +136,7 @@ def test_a_code_signed_by_another_region_is_forged(http, app):
 def test_repeated_transaction_id_is_refused_without_a_second_token(http, app):
     assert ask(http, app, by_id("2")).status == "0"
     again = ask(http, app, by_id("2"))
-    assert (again.http_status, again.status) == (409, "4021")
+    assert (again.http_status, again.status) == (200, "4021")
     assert again.data["code"] == 0
     assert HolderToken.objects.count() == 1
     # Another application may use the same transaction number.
