@@ -270,7 +270,7 @@ def parse_service_code(text: str) -> ParsedServiceCode:
         raise MalformedServiceCode("签名应为 64 字节")
     try:
         payload = json.loads(_b64decode(payload_text, "载荷").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nesting of a hostile payload included
         raise MalformedServiceCode("载荷不是 UTF-8 JSON") from exc
     if not isinstance(payload, dict):
         raise MalformedServiceCode("载荷应为 JSON 对象")

@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import include, path
 
 from trust.models import EnvelopeCall
+from ysj_protocol import envelope
 from ysj_protocol import status as st
 from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
@@ -227,6 +228,28 @@ def test_unstorable_text_in_business_parameters(client, app, route, changes, fie
     biz_num = params.get("bizNum")
     if isinstance(biz_num, str):
         assert call.biz_num == biz_num.replace("\x00", "")
+
+
+def _service_code_with_payload(payload: bytes) -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    return f"YSJSC1.suishenma.SH.{b64(payload)}.{b64(bytes(64))}"
+
+
+@pytest.mark.parametrize(
+    "payload", [nested(1_400).encode(), b'{"iat": ' + b"9" * 2_900 + b"}", b'{"iat": NaN}'],
+    ids=["deep", "digits", "nan"],
+)
+def test_hostile_json_inside_a_service_code(client, app, payload):
+    """A service code's payload is JSON too, inside a business parameter: unrecognised (4011), never 9999."""
+    from ..trust.factories import access_token
+
+    params = {"transactionId": "T-QR", "authType": "3", "qrCode": _service_code_with_payload(payload)}
+    body = envelope.seal_request(APP, params, hub_key().public_key, head={"accessToken": access_token(app)})
+    route = HOLDER_TOKENS
+    head_of(post(client, route, json.dumps(body)), st.SERVICE_CODE_INVALID)
+    assert last_call(route).status_code == st.SERVICE_CODE_INVALID.code
 
 
 def test_unknown_account_with_a_long_claim_is_recorded(client, db):
