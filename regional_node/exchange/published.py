@@ -1,7 +1,8 @@
 """The published catalog and scenario lists as the provider calls read them: cached per process.
 
-Every search reads the catalog (type-name aliases) and, with ``NODE_ENFORCE_SCENARIOS``, every
-provider call reads its scenario list; both change only when a publication is applied. Each
+Every search, info answer and service code reads the catalog (the shared code of each local type
+name) and, with ``NODE_ENFORCE_SCENARIOS``, every provider call reads its scenario list; both
+change only when a publication is applied. Each
 process of the node (gunicorn workers, management commands) keeps what it has read, keyed by a
 change marker: a file in ``NODE_DATA_DIR`` to which every change of ``PublishedEntry`` appends one
 byte once its transaction has committed. The marker's size therefore changes with every change
@@ -121,16 +122,6 @@ def entries(kind: str, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
         for code, payload in found.items():
             cached[(kind, code)] = payload
     return {code: payload for code in wanted if (payload := cached[(kind, code)]) is not None}
-
-
-def catalog_names(codes: Iterable[str]) -> dict[str, str]:
-    """Shared code -> ``certificateType`` of the catalog entries in force among ``codes``, in code order."""
-    names = {}
-    for code, payload in sorted(entries(PublicationKind.CATALOG, codes).items()):
-        name = payload.get("certificateType") if isinstance(payload, dict) else None
-        if isinstance(name, str) and name:
-            names[code] = name
-    return names
 
 
 def shared_catalog() -> SharedCatalog:

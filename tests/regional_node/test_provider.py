@@ -18,6 +18,7 @@ from regional_node.demo import (
 from ysj_protocol import status as st
 from ysj_protocol.client import StatusError
 
+from ..regional import publish_catalog_entry
 from .helpers import audit, expected_valid, search_params
 
 SEARCH = "/api/v1/certificates/search"
@@ -209,3 +210,29 @@ def test_a_type_without_a_catalog_entry_is_not_found_under_the_shared_codes(regi
     found = {i["certificateType"] for i in answer.data["dataList"]}
     assert found and "建筑业企业资质证书" not in found
     assert all(i["certificateTypeCode"] in ALL_SHARED for i in answer.data["dataList"])
+
+
+def test_when_two_entries_name_one_type_the_lower_code_is_answered_everywhere(regional_nodes):
+    node = regional_nodes["AH"]
+    deed = expected_valid(DEMO_PERSON, "AH", ["114"])[0]
+    published, lower = SHARED["不动产权证书"], "11100000MB0160855K000"
+    payload = {"certificateType": "不动产权证书", "certificateTypeCode": lower}
+
+    def search(codes: list[str]) -> list[tuple[str, str]]:
+        with node.hub_client() as client:
+            answer = client.call(SEARCH, search_params(DEMO_PERSON, codes))
+        return [(i["certificateRef"], i["certificateTypeCode"]) for i in answer.data["dataList"]]
+
+    def info_code() -> str:
+        with node.hub_client() as client:
+            return client.call(INFO, {"certificateRef": deed.ref, "audit": audit()}).data["certificateTypeCode"]
+
+    publish_catalog_entry(node, lower, payload)
+    try:
+        assert search([published]) == []
+        assert search([published, lower]) == [(deed.ref, lower)]
+        assert info_code() == lower
+    finally:
+        publish_catalog_entry(node, lower, payload, action="withdraw")
+    assert search([published]) == [(deed.ref, published)]
+    assert info_code() == published
