@@ -42,6 +42,30 @@ def all_statuses() -> list[Status]:
     return sorted(_TABLE.values(), key=lambda s: (len(s.code), s.code))
 
 
+#: What each group of codes is about, by the first digit of the code ("0" is success alone).
+GROUPS = {
+    "0": "成功",
+    "1": "信封（12.1.1、12.1.2）",
+    "2": "可信访问（7.3 c-e、10.2）",
+    "3": "用证清单使用（7.3 a-b、9 c）",
+    "4": "共享服务（12.1.5-12.1.10、12.2.2）",
+    "9": "系统",
+}
+
+
+def markdown_table() -> str:
+    """The table of every code as Markdown, for the README and the OpenAPI description.
+
+    Generated here so that the documentation cannot drift from what the endpoints answer; the
+    HTTP column is each code's own status, used when a deployment maps statuses to HTTP.
+    """
+    lines = ["| head.status | 类别 | 含义 | HTTP（映射时） |", "| --- | --- | --- | --- |"]
+    for status in all_statuses():
+        group = GROUPS.get(status.code[0], "")
+        lines.append(f"| `{status.code}` | {group} | {status.message} | {status.http_status} |")
+    return "\n".join(lines) + "\n"
+
+
 OK = _status("0", 200, "接口调用成功")
 
 # 1xxx: the envelope itself (12.1.1, 12.1.2).

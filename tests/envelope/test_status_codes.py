@@ -14,10 +14,12 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from regional_node.demo import DEMO_PERSON, certificates_of
@@ -512,8 +514,31 @@ def test_every_case_is_a_documented_status() -> None:
     assert set(CASES) <= {status.code for status in st.all_statuses()}
 
 
+def test_the_openapi_schema_lists_every_code_on_every_endpoint(client: Any) -> None:
+    schema = client.get(reverse("schema"), HTTP_ACCEPT="application/json").json()
+    operations = {path: item["post"] for path, item in schema["paths"].items() if path.startswith("/api/v1/")}
+    assert SEARCH in operations and REGISTER in operations
+    for path, operation in operations.items():
+        for status in st.all_statuses():
+            row = f"| `{status.code}` | {st.GROUPS[status.code[0]]} | {status.message} |"
+            assert row in operation["description"], (path, status.code)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+TABLE_BEGIN, TABLE_END = "<!-- status-table:begin -->", "<!-- status-table:end -->"
+
+
+def test_the_readme_status_table_is_the_generated_one() -> None:
+    """Once README.md carries the generated table between its markers, it must stay the table."""
+    text = README.read_text(encoding="utf-8")
+    if TABLE_BEGIN not in text:
+        pytest.skip("README.md carries no generated status table yet")
+    table = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0]
+    assert table.strip() == st.markdown_table().strip(), "regenerate it: ysj_protocol.status.markdown_table()"
+
+
 def test_codes_are_grouped_and_messages_chinese() -> None:
     for status in st.all_statuses():
-        assert status.code == "0" or (len(status.code) == 4 and status.code[0] in "12349"), status
+        assert status.code == "0" or (len(status.code) == 4 and status.code[0] in st.GROUPS), status
         assert any("\u4e00" <= char <= "\u9fff" for char in status.message), status
         assert 200 <= status.http_status < 600
