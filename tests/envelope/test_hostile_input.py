@@ -371,3 +371,12 @@ def test_hostile_input_at_a_node(node, make, status):
 def test_unknown_path_at_a_node_is_an_envelope(node):
     response = httpx.post(node.url + "/api/v1/no/such/endpoint", content=b"{}", headers={"Content-Type": JSON_TYPE})
     node_head(response, st.NOT_FOUND)
+
+
+def test_a_non_envelope_refusal_at_a_node_becomes_an_envelope_and_is_logged(node):
+    """The demo issuer only takes POST: Django's bare 405 becomes the envelope 1009, in the call log."""
+    request_id = uuid.uuid4().hex
+    response = httpx.get(node.url + "/api/v1/service-codes/issue", headers={"X-Request-ID": request_id}, timeout=30)
+    node_head(response, st.METHOD_NOT_ALLOWED)
+    (row,) = node_call_log(node, request_id)
+    assert row["status_code"] == st.METHOD_NOT_ALLOWED.code
