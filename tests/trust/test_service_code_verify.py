@@ -10,7 +10,16 @@ from ysj_protocol.service_code import CODE_TYPES
 
 from ..catalog.factories import gb_type_code
 from ..factories import ApplicationFactory, RegionFactory, all_regions
-from .factories import AUDIT, access_token, call, catalog_entry, live_scenario, service_code
+from .factories import (
+    AUDIT,
+    SHARED_CODES,
+    access_token,
+    call,
+    catalog_entry,
+    demo_catalog_entry,
+    live_scenario,
+    service_code,
+)
 from .holders import CORPORATION, PERSON
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.trust.urls")]
@@ -111,3 +120,20 @@ def test_scenario_checks_apply(http, app):
 def test_access_token_is_required(http, app):
     answer = verify(http, app, service_code(), token="yat_wrong")
     assert answer.status == "2002"
+
+
+def test_claims_are_matched_by_their_shared_codes_only(http):
+    """The demo's shape: the list carries the shared code; a claim under a region's local code
+    (112) is not listed, since translating local codes is the issuing region's (or its decoder's)
+    business, not a guess of the hub's."""
+    all_regions()
+    application = ApplicationFactory(app_id="app-shared")
+    live_scenario("SCN-DRIVE", [demo_catalog_entry("机动车驾驶证")], [application])
+    shared = {**DRIVE, "certificateTypeCode": SHARED_CODES["机动车驾驶证"]}
+    local = {**DRIVE, "certificateRef": "ref-dr-2", "certificateNumber": "DR-0002", "certificateTypeCode": "112"}
+    answer = verify(http, application, service_code(claims={**PERSON, "certificates": [local, shared]}),
+                    item_code="SCN-DRIVE")
+    assert answer.status == "0", answer.message
+    assert [c["certificateNumber"] for c in answer.data["certificateList"]] == ["DR-0001"]
+    row = resolve_certificate_id(answer.data["certificateList"][0]["certificateID"], application=application)
+    assert row.certificate_type_code == SHARED_CODES["机动车驾驶证"]
