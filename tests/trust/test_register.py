@@ -178,11 +178,10 @@ def test_concurrent_wrong_secrets_are_checked_at_most_five_times(live_server, se
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(guess, range(12)))
     checked = RegistrationAttempt.objects.filter(app_id=app.app_id, reason="bad_secret").count()
-    assert checked <= 5
-    assert statuses.count("2034") == checked
+    assert checked <= 5 and statuses.count("2034") <= 5
     assert not AccessToken.objects.exists()
     if _waits_for_writers():
-        assert (checked, statuses.count("2021")) == (5, 7)
+        assert (checked, statuses.count("2034"), statuses.count("2021")) == (5, 5, 7)
         assert RegistrationThrottle.objects.get(app_id=app.app_id, client="127.0.0.1").is_locked()
 
 
@@ -210,7 +209,7 @@ def test_concurrent_attempts_through_the_service_are_counted_before_the_check(se
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(guess, range(12)))
     checked = RegistrationAttempt.objects.filter(app_id=app.app_id, reason="bad_secret").count()
-    assert checked <= 5 and statuses.count("2034") == checked
+    assert checked <= 5 and statuses.count("2034") <= 5
     if _waits_for_writers():
         assert sorted(statuses) == ["2021"] * 7 + ["2034"] * 5
 
