@@ -56,6 +56,19 @@ class StatusError(ClientError):
         self.http_status = http_status
         super().__init__(f"{status} {message}")
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the same call may succeed later (a fault of the provider), not a refusal.
+
+        By the HTTP status from a provider that maps codes to 4xx/5xx; by the code's entry in
+        ``ysj_protocol.status`` from one that answers HTTP 200 as 12.1.2 shows. A code this table
+        does not know is a refusal: retrying it would hold up whatever waits behind the call.
+        """
+        if self.http_status >= 400:
+            return self.http_status >= 500
+        known = st.lookup(self.status)
+        return known is not None and known.http_status >= 500
+
 
 @dataclass(slots=True)
 class Peer:

@@ -178,3 +178,21 @@ def test_der_requests_and_der_answers(server):
         assert client.call("/x", {"q": 1}).data == {"total": 2}
     sent = bytes.fromhex(behaviour.requests[0]["body"]["encryptData"])
     assert json.loads(sm2.decrypt_der(PEER_KEY, sent)) == {"q": 1}
+
+
+@pytest.mark.parametrize(
+    ("code", "http_status", "retryable"),
+    [
+        ("1007", 200, False),
+        ("4004", 200, False),
+        ("2021", 200, False),
+        ("9999", 200, True),
+        ("4005", 200, True),
+        ("8123", 200, False),  # a code of the province's own: a refusal
+        ("1007", 400, False),
+        ("9999", 500, True),
+        ("8123", 503, True),
+    ],
+)
+def test_retryable_follows_the_code_on_200_and_the_http_status_otherwise(code, http_status, retryable):
+    assert StatusError(code, "", http_status).retryable is retryable
