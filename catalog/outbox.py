@@ -1,13 +1,16 @@
 """Writing the publication outbox (6.1 a): one delivery per region, in the caller's transaction.
 
 Nothing here talks to a region. The rows written are the truth of what must reach each region;
-delivery tasks are queued only after the transaction commits, and the periodic sweeper re-queues
-whatever is due, so a lost task or a killed worker loses nothing.
+delivery tasks are queued only after the transaction commits, off the request thread, and the
+periodic sweeper re-queues whatever is due, so a lost task, a broker that is down or a killed
+worker loses nothing and blocks no one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -72,11 +75,66 @@ def record_publication(
 
 
 def enqueue_delivery(region_ids: list[int]) -> None:
-    """Queue one delivery run per region (after commit). A failure to queue is left to the sweeper."""
+    """Queue one delivery run per region (after commit), never making the caller wait for the broker.
+
+    With a broker, the tasks are sent by a background thread of this process: a broker that is down
+    or silent costs the admin request nothing, and the rows wait for the sweeper. Without one
+    (tasks run inline: development, tests) they run here, as before.
+    """
+    from ysj_portal.celery import app
+
+    if app.conf.task_always_eager:
+        _send_tasks(sorted(set(region_ids)))
+    else:
+        _enqueuer.submit(region_ids)
+
+
+def _send_tasks(region_ids: list[int]) -> bool:
+    """Send the tasks; at the first failure stop (the broker is down) and leave the rest to the sweeper."""
     from .tasks import deliver_region
 
     for region_id in region_ids:
         try:
             deliver_region.delay(region_id)
         except Exception:  # broker down: the outbox keeps the rows, the sweeper re-queues them
-            logger.warning("could not queue publication delivery to region %s", region_id, exc_info=True)
+            logger.warning("could not queue publication delivery to regions %s; the sweeper will", region_ids,
+                           exc_info=True)
+            return False
+    return True
+
+
+class _Enqueuer:
+    """One background thread per process sending delivery tasks; regions asked for meanwhile coalesce.
+
+    It holds no database connection. Whatever it has not sent when the process stops is found by
+    the sweeper, since the outbox rows are the guarantee, not the tasks.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: set[int] = set()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, region_ids: list[int]) -> None:
+        with self._lock:
+            self._pending.update(region_ids)
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._pid = os.getpid()  # a forked child starts its own thread
+                self._wake = threading.Event()
+                self._thread = threading.Thread(target=self._loop, name="publication-enqueuer", daemon=True)
+                self._thread.start()
+            self._wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            with self._lock:
+                self._wake.clear()
+                batch, self._pending = sorted(self._pending), set()
+            if batch:
+                _send_tasks(batch)
+
+
+_enqueuer = _Enqueuer()

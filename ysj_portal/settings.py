@@ -221,6 +221,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "ysj")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = TIME_ZONE
+# A broker that is down or silent must not hold anyone for long: no publish retries, short connect
+# and socket timeouts (the outbox sweeper re-queues what could not be sent). The socket timeout
+# stays above the workers' one-second BRPOP.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 5.0),
+}
 
 # Publication outbox (catalog.delivery): retries with exponential backoff, a periodic sweeper.
 YSJ_PUBLICATION_RETRY_BASE_SECONDS = env_float("YSJ_PUBLICATION_RETRY_BASE_SECONDS", 5.0)
