@@ -27,7 +27,9 @@ class AuditSerializer(serializers.Serializer):
 
 
 class HolderSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=128)
+    # Table 11 lets a holder token be applied for without a name: the holder is then matched by
+    # code alone (the hub authenticated the holder before issuing the token).
+    name = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
     codeType = serializers.CharField(max_length=16)
     code = serializers.CharField(max_length=32)
 
