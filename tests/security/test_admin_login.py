@@ -106,6 +106,7 @@ def test_a_region_administrator_unlocks_a_colleague_in_the_admin(staff):
     assert log_in(operator, admin_sh.username, PASSWORD).status_code == 302
     listing = operator.get("/admin/axes/accessattempt/")
     assert listing.status_code == 200 and "clerk" in listing.content.decode()
+    assert "锁定中" in listing.content.decode()
     attempt = AccessAttempt.objects.get(username="clerk")
     done = operator.post(
         "/admin/axes/accessattempt/",
