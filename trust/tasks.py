@@ -7,11 +7,12 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from . import throttle
 from .models import AcceptedServiceCode, AccessToken, RegistrationAttempt
 
 #: Expired access tokens still answer "expired" (2003) for a week, then "invalid" (2002).
 ACCESS_TOKEN_GRACE = dt.timedelta(days=7)
-#: Registration attempts feed rate limiting (minutes) and audits (months).
+#: Registration attempts are the audit trail (months); the throttle keeps its own rows (trust.throttle).
 REGISTRATION_RETENTION = dt.timedelta(days=180)
 
 
@@ -22,4 +23,5 @@ def purge_expired() -> dict[str, int]:
     codes, _ = AcceptedServiceCode.objects.filter(expires_at__lt=now).delete()
     tokens, _ = AccessToken.objects.filter(expires_at__lt=now - ACCESS_TOKEN_GRACE).delete()
     attempts, _ = RegistrationAttempt.objects.filter(created_at__lt=now - REGISTRATION_RETENTION).delete()
-    return {"service_codes": codes, "access_tokens": tokens, "registration_attempts": attempts}
+    scopes = throttle.purge_quiet(now)
+    return {"service_codes": codes, "access_tokens": tokens, "registration_attempts": attempts, "throttle_scopes": scopes}

@@ -125,3 +125,13 @@ def unlock(*, app_ids: list[str] | None = None, client: str | None = None) -> in
 def locked_scopes(now: dt.datetime | None = None):
     """The scopes locked now, for the operators' pages."""
     return RegistrationThrottle.objects.filter(locked_until__gt=now or timezone.now())
+
+
+def purge_quiet(now: dt.datetime | None = None) -> int:
+    """Delete scopes unlocked and quiet for the window: they would be forgotten at their next attempt anyway."""
+    since = (now or timezone.now()) - dt.timedelta(seconds=settings.YSJ_REGISTER_FAILURE_WINDOW)
+    stale = RegistrationThrottle.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=since)).filter(
+        Q(last_failure_at__isnull=True) | Q(last_failure_at__lt=since)
+    )
+    deleted, _ = stale.delete()
+    return deleted

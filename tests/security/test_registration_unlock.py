@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from tests.scenarios.factories import region_admin
 from tests.trust.factories import registered_app
 from trust import services, throttle
 from trust.models import RegistrationThrottle, TrustedApplication
+from trust.tasks import purge_expired
 from ysj_protocol.envelope import EnvelopeError
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +83,17 @@ def test_a_region_administrator_cannot_unlock_an_application():
 def test_unlock_needs_a_scope():
     with pytest.raises(ValueError):
         throttle.unlock()
+
+
+def test_housekeeping_drops_quiet_scopes_and_keeps_locked_ones(settings):
+    settings.YSJ_REGISTER_FAILURE_WINDOW = 900
+    now = timezone.now()
+    old = now - dt.timedelta(seconds=901)
+    RegistrationThrottle.objects.create(app_id="app-quiet", client="192.0.2.30", failures=1, last_failure_at=old)
+    RegistrationThrottle.objects.create(app_id="app-recent", client="192.0.2.30", failures=1, last_failure_at=now)
+    RegistrationThrottle.objects.create(
+        app_id="app-long-lock", client="192.0.2.30", failures=9, last_failure_at=old,
+        locked_until=now + dt.timedelta(hours=1),
+    )
+    assert purge_expired()["throttle_scopes"] == 1
+    assert set(RegistrationThrottle.objects.values_list("app_id", flat=True)) == {"app-recent", "app-long-lock"}
