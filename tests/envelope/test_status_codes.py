@@ -238,11 +238,9 @@ def _c1c2c3(plaintext: bytes) -> str:
     return (c1 + c2 + c3).hex().upper()
 
 
-if hasattr(st, "WRONG_CIPHERTEXT_ORDER"):
-
-    @case(st.WRONG_CIPHERTEXT_ORDER)
-    def _wrong_order(w: World) -> Answer:
-        return w.raw(json.dumps({"head": {"accountId": APP}, "encryptData": _c1c2c3(b'{"a": 1}')}))
+@case(st.WRONG_CIPHERTEXT_ORDER)
+def _wrong_order(w: World) -> Answer:
+    return w.raw(json.dumps({"head": {"accountId": APP}, "encryptData": _c1c2c3(b'{"a": 1}')}))
 
 
 # 2xxx: trusted access
@@ -409,20 +407,18 @@ def _region_unavailable(w: World) -> Answer:
         return w.info_by_id(value)
 
 
-if hasattr(st, "CERTIFICATE_NOT_VALID"):
+@case(st.CERTIFICATE_NOT_VALID)
+def _certificate_not_valid(w: World) -> Answer:
+    value = w.certificate_id
+    node = w.request.getfixturevalue("regional_nodes")["SH"]
+    ref = next(c.ref for c in certificates_of(DEMO_PERSON, "SH") if c.type_code == "111")
 
-    @case(st.CERTIFICATE_NOT_VALID)
-    def _certificate_not_valid(w: World) -> Answer:
-        value = w.certificate_id
-        node = w.request.getfixturevalue("regional_nodes")["SH"]
-        ref = next(c.ref for c in certificates_of(DEMO_PERSON, "SH") if c.type_code == "111")
+    def set_status(status: str) -> None:
+        node.manage("set_certificate_status", "--ref", ref, "--status", status, "--reason", "测试")
 
-        def set_status(status: str) -> None:
-            node.manage("set_certificate_status", "--ref", ref, "--status", status, "--reason", "测试")
-
-        set_status("revoked")  # at the region, after the search: the ID's ten minutes do not outlive it
-        w.request.addfinalizer(lambda: set_status("valid"))
-        return w.info_by_id(value)
+    set_status("revoked")  # at the region, after the search: the ID's ten minutes do not outlive it
+    w.request.addfinalizer(lambda: set_status("valid"))
+    return w.info_by_id(value)
 
 
 def _verify_code(w: World, qr_code: str) -> Answer:
