@@ -202,6 +202,13 @@ def validate_claims(claims: Any, code_type: CodeType) -> dict[str, Any]:
         if not item["certificateRef"] or not item["certificateTypeCode"]:
             raise MalformedServiceCode("certificates 的 certificateRef 与 certificateTypeCode 不能为空")
     normalised = dict(claims)
+    # The issue dates a region writes into its codes are answered in the profile's one form.
+    try:
+        normalised["certificates"] = [
+            {**item, "issueDate": profile.normalise_date(item["issueDate"])} for item in certificates
+        ]
+    except profile.Garbage as exc:
+        raise MalformedServiceCode(f"certificates 的 issueDate 无法识别：{exc}") from exc
     if id_card is not None:
         normalised["idCard"] = id_card.strip().upper()
     if uscc is not None:

@@ -105,3 +105,26 @@ def test_invalid_claims_are_refused_when_issuing(claims):
 def test_business_licence_code_needs_a_credit_code():
     with pytest.raises(sc.MalformedServiceCode):
         sc.issue_service_code("e_business_license", "SH", sh_key(), PERSON, now=NOW)
+
+
+@pytest.mark.parametrize("written", ["2020/1/1", "20200101", "2020年1月1日", "2020-01-01T00:00:00+08:00"])
+def test_issue_dates_of_claimed_certificates_are_read_in_the_profiles_one_form(written):
+    claims = {**PERSON, "certificates": [{**CERT, "issueDate": written}]}
+    text = sc.issue_service_code("suishenma", "SH", sh_key(), claims, now=NOW)
+    assert sc.parse_service_code(text).certificates[0]["issueDate"] == "2020-01-01"
+    # A region's own issuer signs the date as it wrote it; the reader normalises what it verifies.
+    prefix, type_id, region, payload, _ = text.split(".")
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    body["claims"]["certificates"][0]["issueDate"] = written
+    raw = base64.urlsafe_b64encode(json.dumps(body, ensure_ascii=False).encode()).rstrip(b"=").decode()
+    signed = ".".join([prefix, type_id, region, raw])
+    signature = base64.urlsafe_b64encode(sm2.sign(sh_key(), signed.encode("ascii"))).rstrip(b"=").decode()
+    parsed = sc.parse_service_code(f"{signed}.{signature}")
+    sc.verify_service_code(parsed, sh_key().public_key, now=NOW)
+    assert parsed.certificates[0]["issueDate"] == "2020-01-01"
+
+
+def test_an_unreadable_issue_date_makes_the_code_malformed():
+    claims = {**PERSON, "certificates": [{**CERT, "issueDate": "去年"}]}
+    with pytest.raises(sc.MalformedServiceCode, match="issueDate"):
+        sc.issue_service_code("suishenma", "SH", sh_key(), claims, now=NOW)
