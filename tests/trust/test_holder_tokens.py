@@ -91,6 +91,14 @@ def test_identity_number_may_come_encrypted_with_the_hub_key(http, app):
     assert answer.status == "1007" and "解密" in answer.message
 
 
+def test_identity_number_may_come_encrypted_in_the_der_form(http, app):
+    """GM/T 0009 DER, as OpenSSL 3, GmSSL and Bouncy Castle write it, like the envelope itself."""
+    sealed = sm2.encrypt_der(hub_key().public_key, PERSON["idCard"].encode()).hex()
+    assert ask(http, app, by_id("2", idNo=sealed)).status == "0"
+    answer = ask(http, app, by_id("2", transaction_id="T-3", idNo="zz" * 60))
+    assert answer.status == "1007" and "idNo" in answer.message
+
+
 def test_qr_code_auth_type_takes_the_holder_from_the_code(http, app):
     answer = ask(http, app, {"transactionId": "T-QR", "authType": "3", "qrCode": service_code()})
     assert answer.status == "0"

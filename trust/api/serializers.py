@@ -83,12 +83,15 @@ class HolderTokenParamsSerializer(serializers.Serializer):
 
     @staticmethod
     def _plain_id_number(value: str) -> str:
-        """The number itself; the SDK may send it SM2-encrypted with the hub's public key (table 11)."""
+        """The number itself; the SDK may send it SM2-encrypted with the hub's public key (table 11).
+
+        The ciphertext is read in any form the envelope accepts: hex C1C3C2 or GM/T 0009 DER.
+        """
         value = value.strip()
         if len(value) > 18:
             try:
-                value = sm2.decrypt_hex(hub_private_key(), value).decode("utf-8").strip()
-            except (CryptoError, UnicodeDecodeError) as exc:
+                value = sm2.decrypt_any(hub_private_key(), bytes.fromhex(value))[0].decode("utf-8").strip()
+            except (CryptoError, ValueError) as exc:  # not hex, not a ciphertext to us, not UTF-8
                 raise serializers.ValidationError({"idNo": "证件号码密文无法解密"}) from exc
         value = value.upper()
         if not is_valid_resident_id(value):
