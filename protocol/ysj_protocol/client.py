@@ -162,7 +162,8 @@ class EnvelopeClient:
             http_status = response.status_code
             response_bytes = response.content
             try:
-                opened = envelope.open_response(response.json(), self.private_key)
+                # Read as the providers read requests: a hostile answer is a ProtocolError, never a crash.
+                opened = envelope.open_response(envelope.load_json(response_bytes), self.private_key)
             except (ValueError, envelope.EnvelopeError) as exc:
                 error = "protocol"
                 # A gateway that dropped a non-2xx body leaves only the HTTP status to report.

@@ -21,10 +21,12 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 from trust.models import EnvelopeCall
 from ysj_protocol import envelope
 from ysj_protocol import status as st
+from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError
 from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
 from ysj_protocol.envelope import MAX_INT_DIGITS, MAX_JSON_DEPTH, open_response
@@ -52,7 +54,14 @@ def html_error_view(request):
     return HttpResponse("<html><body>Server Error</body></html>", status=502, content_type="text/html")
 
 
+@csrf_exempt
+def deep_answer_view(request):
+    """A provider whose answer is JSON nested far too deep (or a man in the middle writing one)."""
+    return HttpResponse(nested(100_000), content_type=JSON_TYPE)
+
+
 urlpatterns = [
+    path("api/v1/test/deep-answer", deep_answer_view),
     path("api/v1/test/crash", crashing_view),
     path("api/v1/test/html", html_error_view),
     path("", include("ysj_portal.urls")),
@@ -380,3 +389,11 @@ def test_a_non_envelope_refusal_at_a_node_becomes_an_envelope_and_is_logged(node
     node_head(response, st.METHOD_NOT_ALLOWED)
     (row,) = node_call_log(node, request_id)
     assert row["status_code"] == st.METHOD_NOT_ALLOWED.code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hostile_answer_is_a_protocol_error_for_the_caller(live_server):
+    """The client side reads answers as the providers read requests: deep JSON is not an envelope."""
+    peer = Peer(base_url=live_server.url, public_key=hub_key().public_key, name="hostile")
+    with EnvelopeClient(peer, account_id=APP, private_key=key_for(APP)) as client, pytest.raises(ProtocolError):
+        client.call("/api/v1/test/deep-answer", {})
