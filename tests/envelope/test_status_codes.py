@@ -506,6 +506,20 @@ def test_each_documented_status_is_answered(world: World, status: st.Status) -> 
         assert answer.http_status == drf.http_status_for(status, drf.configured_http_status_mode())
 
 
+def test_a_missing_holder_token_is_2011_after_the_access_token_and_the_other_parameters(world: World) -> None:
+    """2011 takes the place of 1007 for ``trustedToken`` alone; the order of the checks is unchanged."""
+    for blank in (None, "", "   "):
+        assert world.search(trustedToken=blank).status == st.HOLDER_TOKEN_MISSING.code
+    without_access_token = world.call(SEARCH, {**AUDIT, "itemCode": SCENARIO})
+    assert without_access_token.status == st.ACCESS_TOKEN_MISSING.code
+    other_parameter_missing = world.search(trustedToken=None, itemCode=None)
+    assert other_parameter_missing.status == st.INVALID_PARAMETERS.code
+    assert "itemCode" in other_parameter_missing.message and "trustedToken" not in other_parameter_missing.message
+    # A view whose parameters do not require the token is unaffected (12.1.6 by certificateID).
+    by_id = world.app_call(INFO_BY_ID, {**AUDIT, "itemCode": SCENARIO, "certificateID": "not-an-id"})
+    assert by_id.status == st.CERTIFICATE_ID_INVALID.code
+
+
 def test_every_case_is_a_documented_status() -> None:
     assert set(CASES) <= {status.code for status in st.all_statuses()}
 
