@@ -24,12 +24,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ysj_protocol import regions
 from ysj_protocol.crypto import sm2
+
+if TYPE_CHECKING:  # Django is set up only once the launcher runs
+    from trust.demo import DemoCredentials
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The parties, in the table's order: the order of the nodes' ports.
@@ -263,7 +266,7 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def first_call_example(app: Any, hub_url: str, hub_public_hex: str) -> list[str]:
+def first_call_example(app: DemoCredentials, hub_url: str, hub_public_hex: str) -> list[str]:
     """A shell command a developer pastes in the project folder: 12.2.1, then 12.1.4 with the token.
 
     Python through the project's own client, so the envelope (SM2, C1C3C2, head) is the real one.
