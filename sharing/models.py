@@ -2,7 +2,8 @@
 
 Nothing here holds a certificate's content: the regions keep that. The hub keeps what it needs to
 answer by ID for ten minutes (12.1.5) and the record of who obtained what under which scenario
-list (8.4 holder notices, 8.5 evidence), with holders referred to by a keyed hash only.
+list (8.4 holder notices, 8.5 evidence), with holders referred to by a keyed hash only and face
+numbers (照面编号, a person's identity number on their identity card) kept encrypted.
 """
 
 from __future__ import annotations
