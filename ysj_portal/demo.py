@@ -330,9 +330,11 @@ def application_lines(hub_url: str) -> list[str]:
             "  融合共享服务系统尚无 SM2 密钥（python manage.py generate_sm2_keypair），无法给出调用示例"
         )
         return lines
-    first = apps[0]
+    lines.append(f"  融合共享服务系统地址 {hub_url}  公钥 {hub_public_hex}")
+    first = next((app for app in apps if app.app_secret), None)
+    if first is None:  # every kept secret was replaced in the admin: an example would be refused
+        return lines
     lines += [
-        f"  融合共享服务系统地址 {hub_url}  公钥 {hub_public_hex}",
         f"  第一次调用示例（{first.app_id}：12.2.1 可信应用注册取得令牌，再以令牌调用 12.1.4 用证清单获取；"
         "其他应用换用其 appId、appSecret、单位与私钥文件），在项目目录下运行：",
         *first_call_example(first, hub_url, hub_public_hex),

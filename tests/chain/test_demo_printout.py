@@ -18,8 +18,9 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 
+from trust import services
 from trust.models import AccessToken, TrustedApplication
-from ysj_portal.demo import REPO_ROOT, shown_path, summary
+from ysj_portal.demo import REPO_ROOT, application_lines, shown_path, summary
 from ysj_protocol.crypto import sm2
 from ysj_protocol.keyfiles import read_private_key_file
 
@@ -129,3 +130,12 @@ def test_paths_inside_the_project_are_shown_relative_to_it(tmp_path: Path) -> No
         == "var/keys/apps/app-sh-counter.key"
     )
     assert shown_path(tmp_path / "x.key") == str(tmp_path / "x.key")
+
+
+def test_a_secret_rotated_since_is_not_shown_and_the_example_uses_a_current_one(printed: str) -> None:
+    services.allocate_secret(TrustedApplication.objects.get(app_id="app-sh-counter"), rotating=True)
+    shown = "\n".join(application_lines("http://127.0.0.1:8000"))
+    apps = printed_applications(shown)
+    assert apps[0]["appSecret"].startswith("（与平台登记不符"), apps[0]
+    assert apps[1]["appSecret"] == printed_applications(printed)[1]["appSecret"]
+    assert 'account_id="app-js-counter"' in first_call_script(shown)
