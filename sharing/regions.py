@@ -6,6 +6,15 @@ timeout) or the hub's key changes. Calls run on a shared thread pool: worker thr
 the database (each call's record is kept on its answer and handed by the requesting thread to the
 caller's recorder, usually the served call's unit of work), so the pool holds no database
 connections.
+
+Each region has a circuit breaker: after ``YSJ_REGION_BREAKER_FAILURES`` calls in a row that timed
+out or could not connect, the region is skipped for ``YSJ_REGION_BREAKER_COOLDOWN`` seconds (its
+answer says ``open`` at once, and searches list it in ``unavailableRegions``), so one region's
+trouble does not hold every request for its timeout. When the cool-down ends, a probe (a status
+call for a certificate nobody has, which discloses nothing) is made in the background; the
+breaker closes when the region answers it, and opens for another cool-down otherwise. Requests
+never wait for a probe. The breaker state is per process: each hub process learns on its own,
+after a few timed-out calls, and probes on its own (one small call per cool-down).
 """
 
 from __future__ import annotations
@@ -37,12 +46,88 @@ T = TypeVar("T")
 #: Extra time the requesting thread waits beyond a region's own timeout before giving up on it.
 DEADLINE_GRACE = 0.25
 
+#: Answer kinds that count against a region's breaker: it did not answer at all.
+_BREAKING_KINDS = frozenset({"timeout", "transport"})
+#: What the background probe asks: the status of a certificate nobody has (no audit, nothing disclosed).
+PROBE_PARAMS = {"certificateNumber": "YSJ-BREAKER-PROBE", "certificateTypeCode": "000"}
+
+
+class Breaker:
+    """One region's circuit breaker in this process: closed, open (skipped) until its cool-down ends."""
+
+    def __init__(self, region_id: int, code: str = "") -> None:
+        self.region_id = region_id
+        self.code = code
+        self._lock = threading.Lock()
+        self.failures = 0
+        self.open_until = 0.0  # monotonic; 0: closed
+        self.probing = False
+        self.opened = 0  # times opened (for logs and tests)
+
+    @property
+    def is_open(self) -> bool:
+        return self.open_until > 0.0
+
+    def allow(self, region: Region) -> bool:
+        """Whether to call the region now; starts the background probe when the cool-down is over."""
+        with self._lock:
+            if not self.open_until:
+                return True
+            if self.probing or time.monotonic() < self.open_until:
+                return False
+            self.probing = True
+        threading.Thread(target=self._probe, args=(region,), name=f"probe-{region.code}", daemon=True).start()
+        return False
+
+    def record(self, kind: str) -> None:
+        """The outcome of a real call: ``kind`` as in ``Answer.kind`` ("" for success)."""
+        with self._lock:
+            if kind not in _BREAKING_KINDS:
+                self.failures = 0
+                return
+            self.failures += 1
+            if self.open_until or self.failures < _setting("YSJ_REGION_BREAKER_FAILURES", 3):
+                return
+            self._open()
+        logger.warning("region %s skipped for %.0f s after %d calls without an answer",
+                       self.code, _setting("YSJ_REGION_BREAKER_COOLDOWN", 30.0), self.failures)
+
+    def _open(self) -> None:
+        self.open_until = time.monotonic() + _setting("YSJ_REGION_BREAKER_COOLDOWN", 30.0)
+        self.opened += 1
+
+    def _probe(self, region: Region) -> None:
+        answered = False
+        try:
+            timeout = float(region.timeout_seconds or settings.YSJ_REGION_TIMEOUT)
+            client_for(region).call(STATUS_PATH, dict(PROBE_PARAMS), timeout=timeout, request_id="breaker-probe",
+                                    recorder=lambda record: None)
+            answered = True
+        except (StatusError, ProtocolError):
+            answered = True  # it answered: refusing or garbling a probe is not being unreachable
+        except Exception:  # still unreachable or too slow
+            answered = False
+        with self._lock:
+            self.probing = False
+            if answered:
+                self.failures, self.open_until = 0, 0.0
+            else:
+                self._open()
+        logger.warning("region %s %s", region.code, "answers again: calls resume" if answered else "still unreachable")
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
 class _Clients:
+    """The client and the breaker of each region, renewed together when its registration changes."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._clients: dict[int, tuple[tuple, EnvelopeClient]] = {}
+        self._clients: dict[int, tuple[tuple, EnvelopeClient, Breaker]] = {}
 
-    def get(self, region: Region) -> EnvelopeClient:
+    def _entry(self, region: Region) -> tuple[tuple, EnvelopeClient, Breaker]:
         hub_key = hub_private_key()
         signature = (
             region.endpoint, region.public_key, region.caller_account_id, region.timeout_seconds, hub_key.hex()
@@ -50,26 +135,35 @@ class _Clients:
         with self._lock:
             cached = self._clients.get(region.pk)
             if cached is not None and cached[0] == signature:
-                return cached[1]
+                return cached
             client = EnvelopeClient(
                 Peer(base_url=region.endpoint, public_key=region.sm2_public_key, name=region.code),
                 account_id=region.caller_account_id,
                 private_key=hub_key,
                 timeout=region.timeout_seconds,
             )
-            self._clients[region.pk] = (signature, client)
+            entry = self._clients[region.pk] = (signature, client, Breaker(region.pk, region.code))
         if cached is not None:
             cached[1].close()
-        return client
+        return entry
+
+    def get(self, region: Region) -> EnvelopeClient:
+        return self._entry(region)[1]
+
+    def breaker(self, region: Region) -> Breaker:
+        return self._entry(region)[2]
 
     def close_all(self) -> None:
+        """Close every client and forget every breaker (tests, and a change of the hub's key)."""
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
-        for _, client in clients:
+        for _, client, _ in clients:
             client.close()
 
 
 clients = _Clients()
+
+
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
@@ -109,7 +203,7 @@ class Answer:
     region: Region
     data: dict[str, Any] | None = None
     error: str = ""
-    kind: str = ""  # "", "transport", "timeout", "protocol", "status", "invalid"
+    kind: str = ""  # "", "transport", "timeout", "protocol", "status", "invalid", "open" (skipped)
     status: str = ""
     #: The record of the call, set by the worker that made it.
     record: CallRecord | None = None
@@ -125,6 +219,8 @@ class Answer:
 
     def read(self, parse: Callable[[dict[str, Any]], T], what: str) -> T | None:
         """The parsed answer, or None when the region failed or answered garbage (logged either way)."""
+        if self.kind == "open":
+            return None  # skipped by its breaker, logged when it opened
         if not self.ok:
             logger.warning("region %s did not answer %s: %s %s", self.region.code, what, self.kind, self.error)
             return None
@@ -164,6 +260,7 @@ def _run(client: EnvelopeClient, call: Call, timeout: float, request_id: str) ->
     except Exception as exc:  # a bug or an unexpected failure must not take the search down
         logger.exception("region call %s %s failed", call.region.code, call.path)
         answer.error, answer.kind = f"{type(exc).__name__}", "protocol"
+    clients.breaker(call.region).record(answer.kind)
     return answer
 
 
@@ -171,20 +268,26 @@ def fan_out(calls: Sequence[Call], *, request_id: str, recorder: Recorder) -> li
     """Make every call in parallel, each region within its own timeout; answers in call order.
 
     A call not finished by its region's deadline is given up (its answer says ``timeout``); the
-    thread finishes on its own. Each call is made once: nothing is retried within one request.
+    thread finishes on its own. A region whose breaker is open is not called (``open``). Each call is made once: nothing is retried within one request.
     Each call's record goes to ``recorder`` from the requesting thread, in call order.
     """
     if not calls:
         return []
     pool = _executor()
     started = time.monotonic()
-    submitted: list[tuple[Call, float, Future[Answer]]] = []
+    submitted: list[tuple[Call, float, Future[Answer] | None]] = []
     for call in calls:
+        if not clients.breaker(call.region).allow(call.region):
+            submitted.append((call, started, None))
+            continue
         timeout = float(call.region.timeout_seconds or settings.YSJ_REGION_TIMEOUT)
         client = client_for(call.region)
         submitted.append((call, started + timeout + DEADLINE_GRACE, pool.submit(_run, client, call, timeout, request_id)))
     results: list[Answer] = []
     for call, deadline, future in submitted:
+        if future is None:  # not called: the region's breaker is open; nothing was sent, nothing to record
+            results.append(Answer(region=call.region, error="地区连续超时，暂停调用", kind="open", tag=call.tag))
+            continue
         try:
             answer = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:

@@ -188,6 +188,10 @@ YSJ_HUB_PRIVATE_KEY = env_str("YSJ_HUB_PRIVATE_KEY")
 YSJ_HUB_KEY_FILE = env_path("YSJ_HUB_KEY_FILE", VAR_DIR / "keys" / "hub.key")
 # Fused search fan-out and region calls.
 YSJ_REGION_TIMEOUT = env_float("YSJ_REGION_TIMEOUT", 3.0)
+# A region that fails this many calls in a row (timeout, no connection) is skipped for the cool-down
+# (seconds) and probed in the background (sharing.regions; per hub process).
+YSJ_REGION_BREAKER_FAILURES = env_int("YSJ_REGION_BREAKER_FAILURES", 3)
+YSJ_REGION_BREAKER_COOLDOWN = env_float("YSJ_REGION_BREAKER_COOLDOWN", 30.0)
 # Public base URL of the hub, used in signed download addresses (12.1.6, 12.1.7).
 YSJ_PUBLIC_BASE_URL = env_str("YSJ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # Sharing services (12.1.5-12.1.10): certificate IDs, download addresses, fan-out, holder digests.
