@@ -18,7 +18,7 @@ django.setup()
 
 from regional_node.demo import DEMO_PERSON  # noqa: E402
 from tests.sharing.factories import session_for  # noqa: E402
-from tests.trust.factories import catalog_entry, live_scenario  # noqa: E402
+from tests.trust.factories import SHARED_CODES, catalog_entry, live_scenario  # noqa: E402
 from trust.models import DIVISION_CODES, Region, RegionCode, TrustedApplication  # noqa: E402
 from ysj_protocol.crypto import sm2  # noqa: E402
 
@@ -50,7 +50,9 @@ def main() -> None:
             "public_key": app_key.public_key.hex(),
         },
     )
-    entries = [catalog_entry(code, name) for code, name in spec["types"].items()]
+    # The hub's catalog carries the shared GB/T 36902 codes; each node maps its local codes (the
+    # ``types`` keys) to them by type name once the catalog is published to it, here inline.
+    entries = [catalog_entry(SHARED_CODES[name], name) for name in spec["types"].values()]
     live_scenario(spec["scenario"], entries, [application])
     session = session_for(
         application, name=DEMO_PERSON.name, code_type=DEMO_PERSON.code_type, code=DEMO_PERSON.code
