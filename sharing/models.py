@@ -65,7 +65,11 @@ class SealedFaceNumber(models.Model):
 
     @property
     def certificate_number_masked(self) -> str:
-        return mask_face_number(self.certificate_number)
+        """For people; a value the data key cannot open (key changed, row altered) does not break a page."""
+        try:
+            return mask_face_number(self.certificate_number)
+        except ValueError:
+            return "（无法解密）"
 
 
 class CertificateID(SealedFaceNumber):

@@ -104,6 +104,11 @@ def test_face_number_is_sealed_bound_to_its_purpose_and_found_by_digest():
     assert not RetrievedCertificate.objects.with_number("").exists()
     assert row.certificate_number_masked == MASKED
     assert PERSON_ID not in str(row)
+    sealed = row.certificate_number_sealed
+    row.certificate_number_sealed = sealed[:-1] + ("0" if sealed[-1] != "0" else "1")  # altered, or another key
+    with pytest.raises(ValueError):
+        _ = row.certificate_number  # the services never hand out a number they cannot vouch for
+    assert row.certificate_number_masked == "（无法解密）"
 
 
 @pytest.mark.django_db
