@@ -289,8 +289,8 @@ class RegistrationThrottle(models.Model):
     """Failed registrations (12.2.1) of one appId from one client address, and its lock.
 
     One row per (appId, address), plus one per address for all appIds (``app_id`` = ``ANY_APP``).
-    An attempt is counted here, under a row lock, before its secret is checked, so concurrent
-    guesses cannot all be checked; a success clears its own row. Counting per address means a
+    An attempt is counted here by one conditional UPDATE before its secret is checked, so
+    concurrent guesses cannot all be checked; a success clears its own row. Counting per address means a
     stranger guessing an appId locks out only the stranger, never the application's own address.
     """
 

@@ -1,8 +1,8 @@
 """Throttling of application registration (12.2.1): guesses of an appSecret are counted, then refused.
 
-Each attempt is counted before its secret is checked, in a transaction holding the rows of its
-scopes locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so a burst of
-concurrent guesses gets at most the allowed number checked, in any number of processes.
+Each attempt is counted before its secret is checked, by one conditional UPDATE per scope
+("count it if the scope allows one more"), atomic in the database, so a burst of concurrent
+guesses gets at most the allowed number checked, in any number of processes.
 
 Scopes (``RegistrationThrottle`` rows):
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -51,52 +50,64 @@ def lock_seconds(lockouts: int) -> int:
     return min(ceiling, base * 2 ** min(lockouts, 32))
 
 
-def _limit(row: RegistrationThrottle) -> int:
-    if row.app_id == ANY_APP:
-        return settings.YSJ_REGISTER_MAX_FAILURES_PER_IP
-    return settings.YSJ_REGISTER_MAX_FAILURES_PER_APP
+def _forget_if_quiet(scope: Q, now: dt.datetime) -> None:
+    since = now - dt.timedelta(seconds=settings.YSJ_REGISTER_FAILURE_WINDOW)
+    RegistrationThrottle.objects.filter(scope, last_failure_at__lt=since).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=since)
+    ).update(failures=0, lockouts=0, last_failure_at=None, locked_until=None)
 
 
-def _forget_if_quiet(row: RegistrationThrottle, now: dt.datetime) -> None:
-    last = max(filter(None, (row.last_failure_at, row.locked_until)), default=None)
-    if last is not None and now - last > dt.timedelta(seconds=settings.YSJ_REGISTER_FAILURE_WINDOW):
-        row.failures, row.lockouts, row.last_failure_at, row.locked_until = 0, 0, None, None
+def _take(scope: Q, limit: int, now: dt.datetime) -> bool:
+    """Count one failure in ``scope`` if it allows one more; lock it when that was the last one.
+
+    The scope allows ``limit`` failures, then one more after each lock ends. The count is one
+    conditional UPDATE, atomic in the database whatever the number of processes: concurrent
+    attempts can never take more than the scope allows.
+    """
+    allowed = RegistrationThrottle.objects.filter(scope, failures__lt=F("lockouts") + limit).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    )
+    if not allowed.update(failures=F("failures") + 1, last_failure_at=now):
+        return False
+    row = RegistrationThrottle.objects.filter(scope).values("pk", "failures", "lockouts").get()
+    if row["failures"] >= limit + row["lockouts"]:
+        # Whoever sees the scope used up locks it; the guard makes that happen once per lock.
+        RegistrationThrottle.objects.filter(
+            pk=row["pk"], lockouts=row["lockouts"], failures__gte=limit + row["lockouts"]
+        ).update(
+            locked_until=now + dt.timedelta(seconds=lock_seconds(row["lockouts"])), lockouts=row["lockouts"] + 1
+        )
+    return True
+
+
+def _until(scope: Q, now: dt.datetime) -> dt.datetime:
+    row = RegistrationThrottle.objects.filter(scope).get()
+    if row.is_locked(now):
+        return row.locked_until
+    # Used up by a concurrent attempt that has not written its lock yet: the lock it is writing.
+    return now + dt.timedelta(seconds=lock_seconds(row.lockouts))
 
 
 def reserve(app_id: str, ip: str | None, *, now: dt.datetime | None = None) -> None:
     """Count one attempt of ``app_id`` from ``ip`` as a failure, before its secret is checked.
 
-    Raises ``Locked`` (and counts nothing) while a scope is locked. The count is committed when this
-    returns, so concurrent attempts see it; ``succeeded`` takes it back.
+    Raises ``Locked`` while a scope is locked or used up (the appId's scope is tried first, so a
+    locked appId does not use up its address's allowance). ``succeeded`` takes the count back.
     """
     now = now or timezone.now()
     client = client_key(ip)
-    scopes = [(app_id[:64], client), (ANY_APP, client)]
-    with transaction.atomic():
-        RegistrationThrottle.objects.bulk_create(
-            [RegistrationThrottle(app_id=scope_app, client=scope_client) for scope_app, scope_client in scopes],
-            ignore_conflicts=True,
-        )
-        # One lock order (by id) for every request, so two requests never wait on each other.
-        rows = list(
-            RegistrationThrottle.objects.select_for_update()
-            .filter(Q(app_id=scopes[0][0], client=client) | Q(app_id=ANY_APP, client=client))
-            .order_by("id")
-        )
-        for row in rows:
-            _forget_if_quiet(row, now)
-        locked = [row.locked_until for row in rows if row.is_locked(now)]
-        if locked:
-            for row in rows:
-                row.save(update_fields=["failures", "lockouts", "last_failure_at", "locked_until"])
-            raise Locked(max(locked))
-        for row in rows:
-            row.failures += 1
-            row.last_failure_at = now
-            if row.failures >= _limit(row):
-                row.locked_until = now + dt.timedelta(seconds=lock_seconds(row.lockouts))
-                row.lockouts += 1
-            row.save(update_fields=["failures", "lockouts", "last_failure_at", "locked_until"])
+    scopes = [
+        (Q(app_id=app_id[:64], client=client), settings.YSJ_REGISTER_MAX_FAILURES_PER_APP),
+        (Q(app_id=ANY_APP, client=client), settings.YSJ_REGISTER_MAX_FAILURES_PER_IP),
+    ]
+    RegistrationThrottle.objects.bulk_create(
+        [RegistrationThrottle(app_id=app_id[:64], client=client), RegistrationThrottle(app_id=ANY_APP, client=client)],
+        ignore_conflicts=True,
+    )
+    for scope, limit in scopes:
+        _forget_if_quiet(scope, now)
+        if not _take(scope, limit, now):
+            raise Locked(_until(scope, now))
 
 
 def succeeded(app_id: str, ip: str | None) -> None:
