@@ -34,7 +34,7 @@ migrate: install secrets
 	$(WITH_SECRETS) $(PY) manage.py migrate --noinput
 
 demo: install secrets keys migrate
-	$(WITH_SECRETS) $(PY) manage.py load_demo
+	$(WITH_SECRETS) $(PY) manage.py load_demo --hub-url http://$(HOST):$(PORT)
 	$(WITH_SECRETS) $(PY) -m ysj_portal.demo --host $(HOST) --port $(PORT)
 
 test: install
