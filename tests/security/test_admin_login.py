@@ -150,3 +150,15 @@ def test_authenticating_without_the_request_is_refused_not_waved_through(staff):
     """Every login path must hand the request over, or the lockout could not apply: it fails loudly."""
     with pytest.raises(AxesBackendRequestParameterRequired):
         authenticate(username="clerk", password=STAFF_PASSWORD)
+
+
+def test_the_lockout_pages_read_in_chinese(staff):
+    """django-axes ships no Chinese: its section, model and column names come from the project."""
+    lock("clerk")
+    admin_sh = region_admin("SH")
+    operator = client_at("203.0.113.2")
+    assert log_in(operator, admin_sh.username, PASSWORD).status_code == 302
+    page = operator.get("/admin/axes/accessattempt/").content.decode()
+    assert "管理后台登录安全" in page and "登录失败记录" in page
+    for english in ("Access attempts", "access attempts", "Axes", "IP Address", "Failed Logins"):
+        assert english not in page, english
