@@ -15,6 +15,8 @@ earlier ciphertexts unreadable.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -28,11 +30,17 @@ SCHEME = "sm4gcm1"
 
 def data_key() -> bytes:
     """The SM4 key of stored numbers: ``YSJ_DATA_KEY``; derived from SECRET_KEY with DEBUG on only."""
-    configured = (settings.YSJ_DATA_KEY or "").strip()
+    return _data_key(settings.YSJ_DATA_KEY or "", settings.DEBUG, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=4)
+def _data_key(configured: str, debug: bool, secret_key: str) -> bytes:
+    """Read once per configuration: every sealed or opened number asks for the key."""
+    configured = configured.strip()
     if not configured:
-        if not settings.DEBUG:
+        if not debug:
             raise ImproperlyConfigured("未设置环境变量 YSJ_DATA_KEY：DEBUG 关闭时必须在环境中提供")
-        return sm3_digest(b"ysj-data-key\x00" + settings.SECRET_KEY.encode("utf-8"))[:16]
+        return sm3_digest(b"ysj-data-key\x00" + secret_key.encode("utf-8"))[:16]
     try:
         key = bytes.fromhex(configured)
     except ValueError as exc:
