@@ -9,8 +9,10 @@ table when the hub answers with mapped statuses, and only as "200 or the mapped 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -68,6 +70,9 @@ class Answer:
     message: str
     #: The JSON answer as received (an envelope, or the download view's plain object).
     body: dict[str, Any] = field(repr=False)
+    #: Answered with the status's own HTTP status whatever the hub's mode (the node's provider
+    #: endpoints, the hub's download addresses).
+    mapped: bool = False
 
 
 @dataclass
@@ -294,6 +299,26 @@ def _holder_token_foreign(w: World) -> Answer:
     return w.search(trustedToken=holder_token(w.other))
 
 
+if hasattr(st, "HOLDER_PERMISSION_DENIED"):
+
+    @case(st.HOLDER_PERMISSION_DENIED)
+    def _holder_permission_denied(w: World) -> Answer:
+        from trust.models import HolderToken
+
+        token = holder_token(w.application)
+        HolderToken.objects.update(permission="file")  # issued for downloads only (12.2.3 permission)
+        return w.search(trustedToken=token)
+
+
+if hasattr(st, "REGION_RELAY_FOREIGN_APPLICATION"):
+
+    @case(st.REGION_RELAY_FOREIGN_APPLICATION)
+    def _region_relay_foreign_application(w: World) -> Answer:
+        RegionFactory(code="JS")  # relays for an application registered under SH
+        params = {**AUDIT, "itemCode": SCENARIO, "trustedToken": holder_token(w.application)}
+        return w.call(SEARCH, params, account="region-js", key_name="region-JS", token=access_token(w.application))
+
+
 def _register(w: World, **changes: str) -> Answer:
     app = w.application
     params = {"appId": app.app_id, "appSecret": w.secret, "corpName": app.corp_name, "corpCode": app.corp_code}
@@ -421,6 +446,59 @@ def _certificate_not_valid(w: World) -> Answer:
     return w.info_by_id(value)
 
 
+# 2041-2045: a region's check of the grant the trust service issues for a provider call (10.1 d,
+# 10.2 b), answered by the node: a status call of the hub to SH about the demo person's 居民身份证.
+def _node_status_call(w: World, grant: dict[str, Any] | None) -> Answer:
+    from ..regional import HUB_ACCOUNT_ID
+
+    node = w.request.getfixturevalue("regional_nodes")["SH"]
+    params: dict[str, Any] = {"certificateRef": _ID_CARD_REF}
+    if grant is not None:
+        params["grant"] = grant
+    body = envelope.seal_request(HUB_ACCOUNT_ID, params, node.public_key)
+    response = w.http.post(node.url + "/api/v1/certificates/status", content=json.dumps(body).encode(),
+                           headers={"Content-Type": JSON_TYPE})
+    return dataclasses.replace(w._read(response, hub_key()), mapped=True)
+
+
+_ID_CARD_REF = next(c.ref for c in certificates_of(DEMO_PERSON, "SH") if c.type_code == "111")
+
+
+def _status_grant(**changes: Any) -> dict[str, Any]:
+    from ysj_protocol import grants
+
+    values: dict[str, Any] = {"region": "SH", "call": "status", "app_id": APP, "item_code": SCENARIO,
+                              "type_codes": ["111"], "certificate_ref": _ID_CARD_REF, **changes}
+    return grants.issue(hub_key(), **values)
+
+
+if hasattr(st, "GRANT_MISSING"):
+
+    @case(st.GRANT_MISSING)
+    def _grant_missing(w: World) -> Answer:
+        return _node_status_call(w, None)
+
+    @case(st.GRANT_INVALID)
+    def _grant_invalid(w: World) -> Answer:
+        grant = _status_grant()
+        grant["signature"] = "00" * 64
+        return _node_status_call(w, grant)
+
+    @case(st.GRANT_EXPIRED)
+    def _grant_expired(w: World) -> Answer:
+        return _node_status_call(w, _status_grant(now=time.time() - 3600))
+
+    @case(st.GRANT_REPLAYED)
+    def _grant_replayed(w: World) -> Answer:
+        grant = _status_grant()
+        assert _node_status_call(w, grant).status == st.OK.code
+        return _node_status_call(w, grant)
+
+    @case(st.GRANT_EXCEEDED)
+    def _grant_exceeded(w: World) -> Answer:
+        return _node_status_call(w, _status_grant(certificate_ref="ref-of-another-certificate"))
+
+
 def _verify_code(w: World, qr_code: str) -> Answer:
     return w.app_call(VERIFY_CODE, {**AUDIT, "itemCode": SCENARIO, "qrCode": qr_code})
 
@@ -458,7 +536,7 @@ def _duplicate_transaction(w: World) -> Answer:
 @case(st.DOWNLOAD_LINK_INVALID)
 def _download_link_invalid(w: World) -> Answer:
     response = w.http.get("/api/v1/files/not-a-download-address")
-    return w._read(response, None)
+    return dataclasses.replace(w._read(response, None), mapped=True)
 
 
 # 9xxx: the server
@@ -502,8 +580,8 @@ def test_each_documented_status_is_answered(world: World, status: st.Status) -> 
     answer = make(world)
     assert answer.status == status.code, answer
     assert answer.message.startswith(status.message), answer.message
-    if status is not st.DOWNLOAD_LINK_INVALID:  # a plain download address keeps its HTTP status
-        assert answer.http_status == drf.http_status_for(status, drf.configured_http_status_mode())
+    mode = drf.HTTP_STATUS_MAPPED if answer.mapped else drf.configured_http_status_mode()
+    assert answer.http_status == drf.http_status_for(status, mode)
 
 
 def test_a_missing_holder_token_is_2011_after_the_access_token_and_the_other_parameters(world: World) -> None:
