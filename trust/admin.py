@@ -262,7 +262,10 @@ class RegistrationThrottleAdmin(ReadOnlyAdmin):
 
 @admin.register(EnvelopeCall)
 class EnvelopeCallAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "direction", "account_id", "endpoint", "http_status", "status_code", "latency_ms", "biz_num")
-    list_filter = ("direction", "status_code", "endpoint")
+    list_display = (
+        "created_at", "direction", "account_id", "relaying_region", "endpoint", "http_status", "status_code",
+        "latency_ms", "biz_num",
+    )
+    list_filter = ("direction", "relaying_region", "status_code", "endpoint")
     search_fields = ("account_id", "biz_num", "request_id")
     date_hierarchy = "created_at"

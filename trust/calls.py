@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ysj_protocol.records import CallRecord
 
@@ -12,11 +13,19 @@ from .models import EnvelopeCall
 logger = logging.getLogger(__name__)
 
 
+@dataclass(slots=True)
+class RelayedCallRecord(CallRecord):
+    """The record of a call a region's system relayed for one of its applications (``account_id``)."""
+
+    relaying_region: str = ""
+
+
 def call_row(record: CallRecord) -> EnvelopeCall:
     """The unsaved row of ``record`` (for callers writing it together with their own rows)."""
     return EnvelopeCall(
         direction=record.direction,
         account_id=record.account_id[:64],
+        relaying_region=getattr(record, "relaying_region", "")[:8],
         endpoint=record.endpoint[:128],
         http_status=record.http_status,
         status_code=record.status_code[:8],

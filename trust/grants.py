@@ -24,10 +24,16 @@ class CallerKind(StrEnum):
 
     APPLICATION = "application"
     REGION = "region"
+    #: Not a party's kind but what a view may accept: a region's system relaying the call of an
+    #: application system registered under it (12.1.2, READING.md "Who calls whom").
+    RELAYING_REGION = "relaying_region"
 
 
-#: What most views accept: application systems only (certificates go to applications).
+#: Application systems calling directly with their own key pair only.
 APPLICATIONS = frozenset({CallerKind.APPLICATION})
+#: What the calls of application systems accept (12.1.5-12.1.10, 12.2.1-12.2.3): the application
+#: directly, or its region's system relaying it with the application's access token.
+APPLICATIONS_DIRECT_OR_RELAYED = frozenset({CallerKind.APPLICATION, CallerKind.RELAYING_REGION})
 #: The published governance data (12.1.3, 12.1.4), which the regions jointly confirmed.
 APPLICATIONS_AND_REGIONS = frozenset({CallerKind.APPLICATION, CallerKind.REGION})
 
@@ -57,7 +63,12 @@ class UsageCheck(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """The outcome of the access checks of one call; fields that do not apply are None."""
+    """The outcome of the access checks of one call; fields that do not apply are None.
+
+    A relayed call is the application's call (``kind`` APPLICATION) whose ``party`` is the
+    relaying region, also named by ``relaying_region``; ``application`` is the one its access
+    token names, or None in 12.2.1, where ``appId`` names it and the registration checks it.
+    """
 
     kind: CallerKind
     party: Party
@@ -65,7 +76,7 @@ class Grant:
     access_token: AccessToken | None = None
     holder: HolderIdentity | None = None
     usage: Usage | None = None
-    #: Reserved for a region relaying the call of one of its own application systems.
+    #: The region whose system relayed the call of one of its own application systems.
     relaying_region: Region | None = None
 
     @property

@@ -329,6 +329,10 @@ class EnvelopeCall(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     direction = models.CharField("方向", max_length=3, choices=CallDirection.choices)
     account_id = models.CharField("对方账号", max_length=64, db_index=True)
+    relaying_region = models.CharField(
+        "转发地区", max_length=8, blank=True, db_index=True,
+        help_text="地区系统为本地区应用系统转发的调用：转发地区的代码；对方账号为该应用的 appId",
+    )
     endpoint = models.CharField("接口", max_length=128)
     http_status = models.PositiveSmallIntegerField("HTTP 状态")
     status_code = models.CharField("业务状态码", max_length=8, blank=True)

@@ -31,9 +31,11 @@ from .models import (
     ApplicationStatus,
     AuthType,
     HolderToken,
+    Region,
     RegistrationAttempt,
     TrustedApplication,
 )
+from .permissions import PermissionInvalid, normalise_permission
 from .service_codes import DecodedServiceCode, decode_service_code
 from .tokens import ACCESS_PREFIX, HOLDER_PREFIX, mint
 
@@ -130,9 +132,21 @@ def _attempt(app_id: str, ip: str | None, *, succeeded: bool, reason: str) -> No
 
 
 def register_application(
-    *, account_id: str, app_id: str, app_secret: str, corp_name: str, corp_code: str, ip: str | None
+    *,
+    account_id: str,
+    app_id: str,
+    app_secret: str,
+    corp_name: str,
+    corp_code: str,
+    ip: str | None,
+    relaying_region: Region | None = None,
 ) -> IssuedToken:
     """Check appId/appSecret and the corporation (12.2.1) and hand out an access token.
+
+    Called directly, ``appId`` must be the caller's own account (2036). Relayed by a region's
+    system (``relaying_region``, READING.md "Who calls whom"), the token goes to the application
+    named by ``appId``, which must be registered under that region (2038, told before its secret
+    is looked at, so that a region cannot test the secrets of another region's applications).
 
     The attempt is counted by ``trust.throttle`` before anything is checked (per appId and client
     address, and per address): past the free failures the scope is locked for growing periods
@@ -152,11 +166,14 @@ def register_application(
         logger.info("application registration refused: appId=%s ip=%s reason=%s", app_id[:64], ip, reason)
         return EnvelopeError(status, detail)
 
-    if app_id != account_id:
+    if relaying_region is None and app_id != account_id:
         raise refuse(st.APP_ID_MISMATCH, "app_id_mismatch")
     application = TrustedApplication.objects.filter(app_id=app_id).first()
-    # check_password also runs on a missing application so that timing does not tell them apart.
-    hashed = application.secret_hash if application is not None and application.secret_hash else None
+    if relaying_region is not None and application is not None and application.region_id != relaying_region.pk:
+        raise refuse(st.REGION_RELAY_FOREIGN_APPLICATION, "foreign_region", f"appId {app_id[:64]} 不是本地区登记的应用系统")
+    # check_password also runs on a missing application so that timing does not tell them apart
+    # ("!" is Django's unusable-password prefix: it runs the hasher once and fails; None raises).
+    hashed = application.secret_hash if application is not None and application.secret_hash else "!"
     if not check_password(app_secret, hashed) or application is None:
         raise refuse(st.APP_CREDENTIALS_INVALID, "bad_secret")
     if application.status == ApplicationStatus.SUSPENDED:
@@ -190,7 +207,12 @@ def issue_holder_token(
 
     A repeated ``transactionId`` of the same application is refused (4021), never answered with
     a second token: the first token was handed out once and is not kept in a readable form.
+    ``permission`` is kept in its one normalised form (``trust.permissions``), checked on every call.
     """
+    try:
+        permission = normalise_permission(permission)
+    except PermissionInvalid as exc:
+        raise EnvelopeError(st.INVALID_PARAMETERS, f"permission：{exc}") from exc
     minted = mint(HOLDER_PREFIX, settings.YSJ_HOLDER_TOKEN_TTL, timezone.now())
     if transaction_id and HolderToken.objects.filter(application=application, transaction_id=transaction_id).exists():
         raise EnvelopeError(st.DUPLICATE_TRANSACTION, f"transactionId {transaction_id[:64]} 已申领过令牌")
@@ -209,7 +231,7 @@ def issue_holder_token(
                 phone_masked=mask_phone(phone) if phone else "",
                 service_code_type=service_code.code_type if service_code else "",
                 service_code_region=service_code.region_code if service_code else "",
-                permission=permission[:200],
+                permission=permission,
                 location=location[:200],
                 **minted.columns(),
             )

@@ -94,6 +94,7 @@ HOLDER_TOKEN_INVALID = _status("2012", 401, "持证主体可信身份信息令�
 HOLDER_TOKEN_EXPIRED = _status("2013", 401, "持证主体可信身份信息令牌已过期")
 HOLDER_TOKEN_REVOKED = _status("2014", 401, "持证主体可信身份信息令牌已被吊销")
 HOLDER_TOKEN_FOREIGN = _status("2015", 403, "持证主体可信身份信息令牌不是签发给当前应用的")
+HOLDER_PERMISSION_DENIED = _status("2016", 403, "本次调用超出持证主体可信访问凭证的访问授权范围（permission）")
 RATE_LIMITED = _status("2021", 429, "请求过于频繁，请稍后再试")
 APP_SUSPENDED = _status("2032", 403, "应用已被暂停使用，请联系可信访问平台")
 APP_REVOKED = _status("2033", 403, "应用已被吊销")
@@ -101,6 +102,7 @@ APP_CREDENTIALS_INVALID = _status("2034", 401, "应用标识或应用密钥错�
 APP_CORP_MISMATCH = _status("2035", 403, "单位名称或统一社会信用代码与平台登记信息不符")
 APP_ID_MISMATCH = _status("2036", 400, "appId 与调用方账号 head.accountId 不一致")
 REGION_CALLER_NOT_ALLOWED = _status("2037", 403, "地区系统账号不能调用该接口，请以登记的应用系统调用")
+REGION_RELAY_FOREIGN_APPLICATION = _status("2038", 403, "地区系统只能为本地区登记的应用系统转发调用")
 
 # 3xxx: usage checks of section 7.3 a-b and 9 c.
 SCENARIO_NOT_FOUND = _status("3001", 403, "用证清单不存在或未发布")

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_view
 
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
-from trust.grants import APPLICATIONS
+from trust.grants import APPLICATIONS_DIRECT_OR_RELAYED
+from trust.permissions import FILE, INFO, SEARCH
 from ysj_protocol.client import REQUEST_ID_HEADER
 
 from .. import downloads
@@ -41,7 +42,8 @@ TAGS = ["电子证照共享"]
 )
 class CertificateSearchView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
+    holder_operation = SEARCH
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return search(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
@@ -56,7 +58,7 @@ class CertificateSearchView(EnvelopeAPIView):
 )
 class FileByIdView(EnvelopeAPIView):
     params_serializer_class = FileByIdParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return file_by_id(caller=caller_from(ctx), work=ctx.work)
@@ -71,7 +73,8 @@ class FileByIdView(EnvelopeAPIView):
 )
 class FileByHolderView(EnvelopeAPIView):
     params_serializer_class = FileByHolderParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
+    holder_operation = FILE
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return file_by_holder(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
@@ -85,7 +88,7 @@ class FileByHolderView(EnvelopeAPIView):
 )
 class InfoByIdView(EnvelopeAPIView):
     params_serializer_class = CertificateIdParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return info_by_id(caller=caller_from(ctx), work=ctx.work)
@@ -99,7 +102,8 @@ class InfoByIdView(EnvelopeAPIView):
 )
 class InfoByHolderView(EnvelopeAPIView):
     params_serializer_class = HolderQueryParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
+    holder_operation = INFO
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return info_by_holder(caller=caller_from(ctx, needs_holder=True), work=ctx.work)
@@ -114,7 +118,7 @@ class InfoByHolderView(EnvelopeAPIView):
 )
 class CertificateVerifyView(EnvelopeAPIView):
     params_serializer_class = VerifyParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return verify(caller=caller_from(ctx), work=ctx.work)

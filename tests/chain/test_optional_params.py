@@ -156,7 +156,7 @@ def token_params(auth_type: str, nodes: RegionalNodes) -> dict[str, Any]:
         "authType": auth_type,
         "name": DEMO_PERSON.name,
         "location": "上海市徐汇区政务服务中心 3 号窗口",
-        "permission": "办理不动产登记",
+        "permission": "search,info",
     }
     if auth_type == "3":
         params["qrCode"] = service_code(nodes)

@@ -176,11 +176,12 @@ def test_region_may_query_the_catalog_without_an_access_token(http):
     assert answer.status == "0", answer
 
 
-def test_region_may_not_register_as_an_application(http):
+def test_region_obtains_no_access_token_for_itself(http):
+    """A region relays 12.2.1 for its applications (tests/trust/test_relay.py); its own account is no application."""
     RegionFactory(code="JS")
     params = {"appId": "region-js", "appSecret": "x", "corpName": "x", "corpCode": "x"}
     answer = call(http, "/api/v1/trust/apps/register", params, account="region-js", key_name="region-JS")
-    assert (answer.http_status, answer.status) == (200, "2037")
+    assert (answer.http_status, answer.status) == (200, "2034")
 
 
 def test_without_a_registered_usage_check_calls_under_a_list_fail_closed(http, app_a, scenario):

@@ -35,12 +35,12 @@ def by_id(auth_type: str, transaction_id: str = "T-1", **extra) -> dict:
 
 @pytest.mark.parametrize("auth_type", ["1", "2"])
 def test_identity_auth_types_issue_a_bound_token(http, app, auth_type):
-    answer = ask(http, app, by_id(auth_type, permission="查询户口簿", location="浦东新区政务服务中心"))
+    answer = ask(http, app, by_id(auth_type, permission="info，search", location="浦东新区政务服务中心"))
     assert answer.status == "0" and answer.data["code"] == 1
     token = answer.data["trustedToken"]
     row = HolderToken.objects.get()
     assert row.token_hash == sm3_hex(token.encode()) and row.application == app
-    assert (row.auth_type, row.permission, row.location) == (auth_type, "查询户口簿", "浦东新区政务服务中心")
+    assert (row.auth_type, row.permission, row.location) == (auth_type, "info,search", "浦东新区政务服务中心")
     assert row.holder_code_masked == PERSON["idCard"][:6] + "********" + PERSON["idCard"][-4:]
     assert PERSON["idCard"] not in row.holder_code_sealed + row.holder_key
     assert row.expires_at - row.issued_at == dt.timedelta(seconds=1800)

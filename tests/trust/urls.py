@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.grants import APPLICATIONS
+from trust.permissions import SEARCH
 
 
 class ProbeParams(serializers.Serializer):
@@ -16,6 +17,7 @@ class ProbeParams(serializers.Serializer):
 class ProbeView(EnvelopeAPIView):
     params_serializer_class = ProbeParams
     callers = APPLICATIONS
+    holder_operation = SEARCH  # a holder token's permission sees it as the search it stands for
 
     def handle(self, ctx: CallContext) -> dict:
         grant = ctx.grant

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from trust.envelope.serializers import AuditFieldsSerializer
 from trust.keys import hub_private_key
+from trust.permissions import PermissionInvalid, normalise_permission
 from ysj_protocol.crypto import sm2
 from ysj_protocol.crypto.errors import CryptoError
 from ysj_protocol.identifiers import is_valid_resident_id
@@ -66,7 +67,21 @@ class HolderTokenParamsSerializer(serializers.Serializer):
         max_length=4096, required=False, allow_blank=True, help_text="政务服务码；认证方式为 3 时必填"
     )
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    permission = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    permission = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "访问授权信息：以逗号分隔的操作（search 检索、file 基于持证主体下载文件、info 基于持证主体获取信息）"
+            "和/或用证清单编码 itemCode；未列操作则不限操作，未列清单则不限清单，为空表示不作限制"
+        ),
+    )
+
+    def validate_permission(self, value: str) -> str:
+        try:
+            return normalise_permission(value)
+        except PermissionInvalid as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
     def validate(self, attrs: dict) -> dict:
         if attrs["authType"] in {"1", "2"}:

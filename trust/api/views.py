@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_view
 from trust import services
 from trust.envelope import CallContext, EnvelopeAPIView
 from trust.envelope.schema import envelope_schema
-from trust.grants import APPLICATIONS
+from trust.grants import APPLICATIONS_DIRECT_OR_RELAYED
 from trust.holders import ID_CARD, HolderIdentity
 from trust.parties import APPLICATION, Party
 from ysj_protocol import status as st
@@ -44,15 +44,16 @@ class CodeMsgAnswerMixin:
         result=AppRegisterResultSerializer, tags=TAGS,
         description=(
             "以平台分配的 appId/appSecret 与单位信息申领应用可信访问令牌。本接口不需要 head.accessToken；"
-            "head.accountId 应与 appId 相同。成功返回 code=1 与 accessToken、expiresAt，之后每次调用把令牌放在 "
+            "head.accountId 应与 appId 相同；由地区系统为本地区登记的应用系统转发时，head.accountId 为地区系统账号，"
+            "令牌签发给 appId 所指的应用（非本地区应用返回 2038）。成功返回 code=1 与 accessToken、expiresAt，之后每次调用把令牌放在 "
             "head.accessToken。失败时 head.status 为对应状态码（2034 密钥错误、2035 单位不符、2032 已暂停、"
-            "2033 已吊销、2036 appId 不符、2021 失败过多），应答体为 code=0 与 msg。"
+            "2033 已吊销、2036 appId 不符、2038 非本地区应用、2021 失败过多），应答体为 code=0 与 msg。"
         ),
     )
 )
 class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
     params_serializer_class = AppRegisterParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
     requires_access_token = False  # the call that issues the access token
 
     def resolve_party(self, account_id: str) -> Party | None:
@@ -71,6 +72,7 @@ class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
             corp_name=params["corpName"],
             corp_code=params["corpCode"],
             ip=services.client_ip(ctx.request),
+            relaying_region=ctx.grant.relaying_region,
         )
         return {
             "code": 1,
@@ -94,7 +96,7 @@ class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
 )
 class ServiceCodeVerifyView(EnvelopeAPIView):
     params_serializer_class = ServiceCodeParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return services.verify_service_code(
@@ -110,13 +112,14 @@ class ServiceCodeVerifyView(EnvelopeAPIView):
             "完成自然人身份认证后申领持证主体可信访问令牌。认证方式 1、2 须带 idType=1 与 idNo（18 位居民身份证号码，"
             "校验码须正确；可为以本系统 SM2 公钥加密的十六进制密文），认证方式 3 须带 qrCode（政务服务码）。"
             "transactionId 在同一应用内唯一：重复申领返回 4021，不再签发第二个令牌。令牌与持证主体、申领应用及 "
-            "permission 绑定，到期失效。"
+            "permission 绑定，到期失效。permission 为以逗号分隔的操作（search、file、info）和/或用证清单编码，"
+            "为空不作限制；超出授权范围的调用返回 2016。"
         ),
     )
 )
 class HolderTokenView(CodeMsgAnswerMixin, EnvelopeAPIView):
     params_serializer_class = HolderTokenParamsSerializer
-    callers = APPLICATIONS
+    callers = APPLICATIONS_DIRECT_OR_RELAYED
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Any, ClassVar
 
 from ysj_protocol import status as st
 from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
 from ysj_protocol.envelope import EnvelopeError
-from ysj_protocol.records import CallRecord
+from ysj_protocol.records import SERVED, CallRecord
 
 from ..access import authorize
-from ..calls import record_calls
+from ..calls import RelayedCallRecord, record_calls
 from ..grants import CallerKind
 from ..keys import hub_private_key
 from ..parties import Party, resolve_account
@@ -27,6 +29,11 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
     callers: ClassVar[frozenset[CallerKind]] = frozenset()
     #: Whether an application must present its access token (all but 12.2.1, which issues it).
     requires_access_token: ClassVar[bool] = True
+    #: The operation the view is for a holder token's ``permission`` (``trust.permissions``), if
+    #: the view takes one.
+    holder_operation: ClassVar[str | None] = None
+    #: ``(region code, appId)`` of a call a region's system relays, once ``authorize`` knows it.
+    relay: tuple[str, str] | None = None
 
     #: The parameter carrying the holder token (7.2 a, 10.1 b); when the view's serializer requires
     #: it, its absence is the holder-token refusal 2011 of ``trust.access``, not a parameter error.
@@ -70,6 +77,7 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
         A call that produced no rows (a query, 12.2.x) only appends its records: a failure there
         is logged and does not change the answer.
         """
+        served = self.relayed(served)
         if ctx.work.rows:
             commit(ctx.work, served)
         else:
@@ -77,6 +85,7 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
 
     def record(self, record: CallRecord) -> None:
         """Append the record of the call with those of the region calls made for it (never raises)."""
+        record = self.relayed(record)
         ctx = self.call_context
         record_calls([*ctx.work.calls, record] if ctx is not None and ctx.work is not None else [record])
 
@@ -89,4 +98,18 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
             head=ctx.head,
             params=ctx.params,
             requires_holder_token=self.requires_holder_token(),
+            operation=self.holder_operation,
+            on_relay=functools.partial(self.note_relay, ctx.party),
         )
+
+    def note_relay(self, party: Party, app_id: str) -> None:
+        """Remember for the call's record that ``party``, a region, relays for ``app_id``."""
+        self.relay = (party.region.code if party.region is not None else "", app_id)
+
+    def relayed(self, record: CallRecord) -> CallRecord:
+        """The record of a relayed call names the application (``account_id``) and the relaying region."""
+        if self.relay is None or record.direction != SERVED or isinstance(record, RelayedCallRecord):
+            return record
+        region_code, app_id = self.relay
+        values = {field.name: getattr(record, field.name) for field in dataclasses.fields(record)}
+        return RelayedCallRecord(**{**values, "account_id": app_id}, relaying_region=region_code)
