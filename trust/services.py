@@ -153,7 +153,7 @@ def register_application(
     and refused with 2021, saying when to retry, before the secret is even looked at.
     """
     try:
-        throttle.reserve(app_id, ip)
+        throttle.reserve(app_id, ip, relay=relaying_region.code if relaying_region else "")
     except throttle.Locked as locked:
         _attempt(app_id, ip, succeeded=False, reason="rate_limited")
         minutes = max(1, math.ceil((locked.until - timezone.now()).total_seconds() / 60))
@@ -187,7 +187,7 @@ def register_application(
     with transaction.atomic():
         issued = issue_access_token(application, client_ip=ip)
         _attempt(app_id, ip, succeeded=True, reason="ok")
-        throttle.succeeded(app_id, ip)
+        throttle.succeeded(app_id, ip, relay=relaying_region.code if relaying_region else "")
     return issued
 
 

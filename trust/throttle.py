@@ -14,6 +14,11 @@ Scopes (``RegistrationThrottle`` rows):
 - the client address over every appId: ``YSJ_REGISTER_MAX_FAILURES_PER_IP``, the same way, so one
   address cannot try many appIds.
 
+A registration relayed by a province's system (READING.md "Who calls whom") comes from one
+address for all of that province's applications, from a party the hub has authenticated by its
+key: its scope is the appId through that province (``relay:<region>``), and the address scope is
+not used, so that one application's failures never lock the province's other applications out.
+
 A scope quiet for ``YSJ_REGISTER_FAILURE_WINDOW`` seconds (after its lock, if any) is forgotten.
 Operators lift a lock with the trusted applications' admin action or ``manage.py
 unlock_registration``.
@@ -38,8 +43,10 @@ class Locked(Exception):
         self.until = until
 
 
-def client_key(ip: str | None) -> str:
-    """The throttle's name of a client address; all unknown addresses share one scope."""
+def client_key(ip: str | None, relay: str = "") -> str:
+    """The throttle's name of a client: the relaying province, else the address (unknown ones share one)."""
+    if relay:
+        return f"relay:{relay}"[:45]
     return (ip or "")[:45]
 
 
@@ -88,31 +95,30 @@ def _until(scope: Q, now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(seconds=lock_seconds(row.lockouts))
 
 
-def reserve(app_id: str, ip: str | None, *, now: dt.datetime | None = None) -> None:
+def reserve(app_id: str, ip: str | None, *, relay: str = "", now: dt.datetime | None = None) -> None:
     """Count one attempt of ``app_id`` from ``ip`` as a failure, before its secret is checked.
 
     Raises ``Locked`` while a scope is locked or used up (the appId's scope is tried first, so a
     locked appId does not use up its address's allowance). ``succeeded`` takes the count back.
+    ``relay`` is the code of the province relaying the attempt, if any.
     """
     now = now or timezone.now()
-    client = client_key(ip)
-    scopes = [
-        (Q(app_id=app_id[:64], client=client), settings.YSJ_REGISTER_MAX_FAILURES_PER_APP),
-        (Q(app_id=ANY_APP, client=client), settings.YSJ_REGISTER_MAX_FAILURES_PER_IP),
-    ]
-    RegistrationThrottle.objects.bulk_create(
-        [RegistrationThrottle(app_id=app_id[:64], client=client), RegistrationThrottle(app_id=ANY_APP, client=client)],
-        ignore_conflicts=True,
-    )
+    client = client_key(ip, relay)
+    scopes = [(Q(app_id=app_id[:64], client=client), settings.YSJ_REGISTER_MAX_FAILURES_PER_APP)]
+    rows = [RegistrationThrottle(app_id=app_id[:64], client=client)]
+    if not relay:
+        scopes.append((Q(app_id=ANY_APP, client=client), settings.YSJ_REGISTER_MAX_FAILURES_PER_IP))
+        rows.append(RegistrationThrottle(app_id=ANY_APP, client=client))
+    RegistrationThrottle.objects.bulk_create(rows, ignore_conflicts=True)
     for scope, limit in scopes:
         _forget_if_quiet(scope, now)
         if not _take(scope, limit, now):
             raise Locked(_until(scope, now))
 
 
-def succeeded(app_id: str, ip: str | None) -> None:
+def succeeded(app_id: str, ip: str | None, *, relay: str = "") -> None:
     """The attempt counted by ``reserve`` succeeded: clear its appId's scope, take it back from the address's."""
-    client = client_key(ip)
+    client = client_key(ip, relay)
     RegistrationThrottle.objects.filter(app_id=app_id[:64], client=client).update(
         failures=0, lockouts=0, last_failure_at=None, locked_until=None
     )

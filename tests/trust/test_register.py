@@ -279,3 +279,36 @@ def test_operator_unlocks_an_address_with_the_command(http, settings):
 def test_unlock_command_needs_an_app_id_or_an_address(db):
     with pytest.raises(CommandError):
         call_command("unlock_registration", stdout=io.StringIO())
+
+
+def test_a_provinces_relay_is_throttled_per_application_not_as_one_address(settings):
+    """A province relays all its applications' registrations from one address: applications failing
+    again and again must not lock the province's others out, as an anonymous address would be."""
+    settings.YSJ_REGISTER_MAX_FAILURES_PER_APP = 5
+    settings.YSJ_REGISTER_MAX_FAILURES_PER_IP = 20
+    failing = [registered_app(f"app-relay-failing-{n}", region="SH")[0] for n in range(5)]
+    other, other_secret = registered_app("app-relay-other", region="SH")
+    province = other.region
+
+    def relayed(app: TrustedApplication, secret: str, ip: str = "192.0.2.77") -> str:
+        try:
+            services.register_application(
+                account_id="region-SH", app_id=app.app_id, app_secret=secret, corp_name=app.corp_name,
+                corp_code=app.corp_code, ip=ip, relaying_region=province,
+            )
+            return "0"
+        except EnvelopeError as exc:
+            return exc.status.code
+
+    for app in failing:
+        statuses = [relayed(app, f"guess-{n}") for n in range(7)]
+        assert statuses == ["2034"] * 5 + ["2021"] * 2
+        assert RegistrationThrottle.objects.get(app_id=app.app_id, client="relay:SH").is_locked()
+    # 25 failures through the province: its other applications still register.
+    assert relayed(other, other_secret) == "0"
+    assert not RegistrationThrottle.objects.filter(client="192.0.2.77").exists()
+    # The same failures from an anonymous address lock that address for every appId.
+    for n in range(20):
+        throttle.reserve(f"app-anon-{n}", "192.0.2.78")
+    with pytest.raises(throttle.Locked):
+        throttle.reserve("app-anon-next", "192.0.2.78")
