@@ -33,8 +33,15 @@ NODE_KEY_FILE = env_path("NODE_KEY_FILE", VAR_DIR / "keys" / "nodes" / f"{NODE_R
 # The hub: the only caller of the provider endpoints and the signer of publications.
 NODE_HUB_PUBLIC_KEY = env_str("NODE_HUB_PUBLIC_KEY")
 NODE_HUB_ACCOUNT_ID = env_str("NODE_HUB_ACCOUNT_ID", "ysj-hub")
+# The shared trust service, whose grants every provider call must carry (10.1 d); it runs in the hub.
+NODE_TRUST_PUBLIC_KEY = env_str("NODE_TRUST_PUBLIC_KEY") or NODE_HUB_PUBLIC_KEY
 # Our own accountId when we call the region's application systems (publication forwarding).
 NODE_ACCOUNT_ID = env_str("NODE_ACCOUNT_ID", f"region-{NODE_REGION.lower()}")
+# The hub's base URL, where the node relays its own applications' section-12 calls (/ysj/...).
+NODE_HUB_URL = env_str("NODE_HUB_URL").rstrip("/")
+NODE_HUB_TIMEOUT = env_float("NODE_HUB_TIMEOUT", 60.0)
+# Largest relayed request (12.1.10 carries a whole certificate file), as the hub's own limit.
+NODE_RELAY_MAX_BYTES = env_int("NODE_RELAY_MAX_BYTES", 24 * 1024 * 1024)
 # Base of the download addresses handed to the hub; empty: taken from the request.
 NODE_PUBLIC_URL = env_str("NODE_PUBLIC_URL").rstrip("/")
 NODE_TICKET_SECONDS = env_int("NODE_TICKET_SECONDS", 60)
@@ -73,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "regional_node.certificates",
     "regional_node.exchange",
+    "regional_node.relay",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("healthz", healthz, name="node-healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("ysj/", include("regional_node.relay.urls")),
     re_path(r"^api/", api_not_found),
 ]

@@ -184,7 +184,8 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> list[Child]:
+def node_children(hub_public_hex: str, hub_account_id: str, base_port: int, hub_url: str = "") -> list[Child]:
+    """One child per party; ``hub_url`` is where each node relays its own applications' calls."""
     children = []
     node_env_names = ("NODE_DATABASE_URL", "NODE_PRIVATE_KEY", "NODE_DATA_DIR", "NODE_REGION", "NODE_KEY_FILE")
     base_env = {
@@ -200,6 +201,7 @@ def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> l
             "NODE_KEY_FILE": str(node_key_path(code)),
             "NODE_HUB_PUBLIC_KEY": hub_public_hex,
             "NODE_HUB_ACCOUNT_ID": hub_account_id,
+            "NODE_HUB_URL": hub_url,
             "NODE_PUBLIC_URL": node_url(code, base_port),
             # Demo facilities: fault drills and service codes (never in production).
             "NODE_DRILLS": os.environ.get("NODE_DRILLS", "1"),
@@ -215,6 +217,43 @@ def node_children(hub_public_hex: str, hub_account_id: str, base_port: int) -> l
             )
         )
     return children
+
+
+def hub_url_for(host: str, port: int) -> str:
+    """Where the demo hub is reached on this machine, whatever address it listens on."""
+    public_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a listen address
+    return f"http://{public_host}:{port}"
+
+
+def register_node_applications(nodes: list[Child]) -> int:
+    """Register each demo application at its own region's node (7.2 b), as at the hub: same appId and key.
+
+    Run once the nodes are up (``serve`` has migrated their databases); returns how many were registered.
+    """
+    from trust.demo import credentials
+
+    by_region: dict[str, list[DemoCredentials]] = {}
+    for app in credentials():
+        by_region.setdefault(app.region, []).append(app)
+    registered = 0
+    for child in nodes:
+        for app in by_region.get(child.env.get("NODE_REGION", ""), []):
+            result = subprocess.run(  # noqa: S603 - our own program, fixed argument list
+                [
+                    sys.executable, "-m", "regional_node", "add_application",
+                    "--app-id", app.app_id, "--public-key", app.public_key, "--name", app.name,
+                ],
+                cwd=REPO_ROOT,
+                env=child.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"{child.name} 登记应用系统 {app.app_id} 失败：{result.stderr.strip()[-500:]}")
+            registered += 1
+    return registered
 
 
 def hub_children(host: str, port: int, workers: int) -> list[Child]:
@@ -370,6 +409,10 @@ def summary(host: str, port: int, base_port: int) -> str:
         lines.append(
             f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}"
         )
+    lines.append(
+        f"  本地区应用系统经本地区节点调用：节点地址加 /ysj，接口路径与融合共享服务系统相同"
+        f"（如 {node_url(REGION_ORDER[0], base_port)}/ysj/api/v1/certificates/search，以节点公钥加密）"
+    )
     lines += ["  演示账号：", *account_lines(hub)]
     lines += [
         "  演示持证主体：",
@@ -461,9 +504,8 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
         print(f"端口已被占用：{', '.join(map(str, busy))}（已有演示在运行？）", file=sys.stderr)
         return 2
 
-    children = node_children(hub_public_hex, settings.YSJ_HUB_ACCOUNT_ID, base_port) + hub_children(
-        host, port, workers
-    )
+    nodes = node_children(hub_public_hex, settings.YSJ_HUB_ACCOUNT_ID, base_port, hub_url_for(host, port))
+    children = nodes + hub_children(host, port, workers)
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:
@@ -480,6 +522,7 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
             if stopping:
                 return 130
             child.wait_ready()
+        register_node_applications(nodes)
         print(summary(host, port, base_port), flush=True)
         sweeper = OutboxSweeper()
         while not stopping:
