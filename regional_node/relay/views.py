@@ -29,6 +29,7 @@ from ysj_protocol.crypto import sm2
 from ysj_protocol.crypto.errors import CryptoError
 from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import EnvelopeError, encrypt_text
+from ysj_protocol.records import CallRecord
 
 from ..envelope import record_call
 from ..keys import hub_public_key, node_private_key
@@ -168,7 +169,7 @@ class RelayView(drf.EnvelopeAPIView):
     def private_key(self) -> sm2.PrivateKey:
         return node_private_key()
 
-    def record(self, record: Any) -> None:
+    def record(self, record: CallRecord) -> None:
         record_call(record)
 
     def _read_body(self, request: Request) -> Any:
