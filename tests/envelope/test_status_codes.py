@@ -299,24 +299,20 @@ def _holder_token_foreign(w: World) -> Answer:
     return w.search(trustedToken=holder_token(w.other))
 
 
-if hasattr(st, "HOLDER_PERMISSION_DENIED"):
+@case(st.HOLDER_PERMISSION_DENIED)
+def _holder_permission_denied(w: World) -> Answer:
+    from trust.models import HolderToken
 
-    @case(st.HOLDER_PERMISSION_DENIED)
-    def _holder_permission_denied(w: World) -> Answer:
-        from trust.models import HolderToken
-
-        token = holder_token(w.application)
-        HolderToken.objects.update(permission="file")  # issued for downloads only (12.2.3 permission)
-        return w.search(trustedToken=token)
+    token = holder_token(w.application)
+    HolderToken.objects.update(permission="file")  # issued for downloads only (12.2.3 permission)
+    return w.search(trustedToken=token)
 
 
-if hasattr(st, "REGION_RELAY_FOREIGN_APPLICATION"):
-
-    @case(st.REGION_RELAY_FOREIGN_APPLICATION)
-    def _region_relay_foreign_application(w: World) -> Answer:
-        RegionFactory(code="JS")  # relays for an application registered under SH
-        params = {**AUDIT, "itemCode": SCENARIO, "trustedToken": holder_token(w.application)}
-        return w.call(SEARCH, params, account="region-js", key_name="region-JS", token=access_token(w.application))
+@case(st.REGION_RELAY_FOREIGN_APPLICATION)
+def _region_relay_foreign_application(w: World) -> Answer:
+    RegionFactory(code="JS")  # relays for an application registered under SH
+    params = {**AUDIT, "itemCode": SCENARIO, "trustedToken": holder_token(w.application)}
+    return w.call(SEARCH, params, account="region-js", key_name="region-JS", token=access_token(w.application))
 
 
 def _register(w: World, **changes: str) -> Answer:
