@@ -103,6 +103,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         private_file(Path(DATABASES["default"]["NAME"]))  # identity data: owner only (mode 600)
     # Concurrent writers (runserver threads, inline tasks) wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The server ends a session left idle inside a transaction (a hung or half-dead process) after
+    # this many seconds, and its row locks (publishing locks every region's channel) go with it.
+    _idle_in_transaction = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT", 60)
+    if _idle_in_transaction > 0:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} -c idle_in_transaction_session_timeout={_idle_in_transaction * 1000}"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
