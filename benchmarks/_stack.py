@@ -212,6 +212,20 @@ def _public_of(private_hex: str) -> str:
     return sm2.PrivateKey.from_hex(private_hex).public_key.hex()
 
 
+def granted(params: dict[str, Any], region: str, hub_private_hex: str) -> dict[str, Any]:
+    """A provider search of the hub to ``region`` with a fresh grant, as the hub's trust service mints it."""
+    from ysj_protocol import grants
+    from ysj_protocol.crypto import sm2
+
+    audit, holder = params["audit"], params["holder"]
+    grant = grants.issue(
+        sm2.PrivateKey.from_hex(hub_private_hex), region=region, call="search", app_id=audit["appId"],
+        item_code=audit["itemCode"], biz_num=audit["bizNum"], type_codes=params["certificateTypeCodes"],
+        holder=(holder["codeType"], holder["code"]),
+    )
+    return {**params, "grant": grant}
+
+
 def search_params(**extra: Any) -> dict[str, Any]:
     return {
         "useFor": "性能测试",

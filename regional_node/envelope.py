@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.conf import settings
 
@@ -11,7 +12,7 @@ from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
 from ysj_protocol.records import CallRecord
 
-from . import statements
+from . import grants, statements
 from .keys import hub_public_key, node_private_key
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,13 @@ class NodeEnvelopeAPIView(drf.EnvelopeAPIView):
     #: The hub-region profile keeps each status's own HTTP status: the hub's publication sender
     #: (catalog.delivery) treats a 4xx answer as permanent and a 5xx as retryable.
     http_status_mode = drf.HTTP_STATUS_MAPPED
+    #: The provider call a view answers (``ysj_protocol.grants.CALLS``): answered only under the
+    #: trust service's grant for it. Empty for what needs none (publications are signed themselves).
+    grant_call: ClassVar[str] = ""
+
+    def authorize(self, ctx: CallContext) -> None:
+        if self.grant_call:
+            ctx.grant = grants.check_call(self.grant_call, ctx.params)
 
     def resolve_party(self, account_id: str) -> HubParty | None:
         if account_id != settings.NODE_HUB_ACCOUNT_ID:

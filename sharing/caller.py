@@ -7,7 +7,7 @@ from typing import Any
 
 from trust.grants import Grant, Usage
 from trust.holders import HolderIdentity
-from trust.models import TrustedApplication
+from trust.models import Region, TrustedApplication
 from ysj_protocol import status as st
 from ysj_protocol.contrib.drf import CallContext
 from ysj_protocol.envelope import EnvelopeError
@@ -15,7 +15,7 @@ from ysj_protocol.envelope import EnvelopeError
 from .certificate_ids import resolve_certificate_id
 from .holders import holder_key_of
 from .models import CertificateID
-from .regions import audit_of
+from .regions import GrantScope, audit_of
 
 
 @dataclass(slots=True)
@@ -27,6 +27,8 @@ class Caller:
     request_id: str
     usage: Usage
     holder: HolderIdentity | None = None
+    #: The region relaying the application's call, if any (``Grant.relaying_region``).
+    relaying_region: Region | None = None
 
     @property
     def scenario_code(self) -> str:
@@ -39,6 +41,19 @@ class Caller:
     @property
     def audit(self) -> dict[str, str]:
         return audit_of(self.params, self.application)
+
+    @property
+    def grant_scope(self) -> GrantScope:
+        """What every provider call made for this call is granted: the regions check it (10.1 d)."""
+        holder = self.holder
+        return GrantScope(
+            app_id=self.application.app_id,
+            item_code=self.scenario_code,
+            type_codes=tuple(sorted(self.usage.allowed_type_codes)),
+            biz_num=str(self.params.get("bizNum", "")),
+            relaying_region=self.relaying_region.code if self.relaying_region is not None else "",
+            holder=(str(holder.code_type), str(holder.code)) if holder is not None else None,
+        )
 
 
 def caller_from(ctx: CallContext, *, needs_holder: bool = False) -> Caller:
@@ -60,6 +75,7 @@ def caller_from(ctx: CallContext, *, needs_holder: bool = False) -> Caller:
         request_id=ctx.request_id,
         usage=grant.usage,
         holder=grant.holder,
+        relaying_region=grant.relaying_region,
     )
 
 

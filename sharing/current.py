@@ -39,6 +39,7 @@ def require_valid_now(*, caller: Caller, work: CallWork, row: CertificateID) -> 
         {"certificateRef": row.certificate_ref},
         request_id=caller.request_id,
         recorder=work.add_call,
+        scope=caller.grant_scope.by_reference(),
     )
     status = answer.read(answers.status_of, "status")
     if status is None:

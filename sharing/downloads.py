@@ -25,7 +25,7 @@ from ysj_protocol.crypto.sm3 import SM3Hash, sm3_hex
 from . import answers
 from .files import DOWNLOAD_SALT, link_lifetime
 from .models import FileLink
-from .regions import FILE_PATH, call_one, client_for
+from .regions import FILE_PATH, GrantScope, call_one, client_for
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +114,25 @@ def _same_origin(url: str, endpoint: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc) and a.scheme in ("http", "https")
 
 
+def _scope_of(link: FileLink) -> GrantScope:
+    """The grant of the region's file call: what the address was handed out for (its certificate's type)."""
+    audit = link.audit or {}
+    return GrantScope(
+        app_id=str(audit.get("appId", "")),
+        item_code=str(audit.get("itemCode", "")),
+        type_codes=(link.item.certificate_type_code,) if link.item.certificate_type_code else (),
+        biz_num=str(audit.get("bizNum", "")),
+    )
+
+
 def open_download(signed_token: str, *, request_id: str) -> OpenedDownload:
     """Claim the address, get a fresh ``downloadUrl`` from the region and open the stream."""
     link = claim(signed_token)
     region = link.region
     params = {"certificateRef": link.certificate_ref, "fileFormat": link.file_format, "audit": link.audit}
     answer = call_one(
-        region, FILE_PATH, params, request_id=request_id, recorder=lambda record: record_calls([record])
+        region, FILE_PATH, params, request_id=request_id, recorder=lambda record: record_calls([record]),
+        scope=_scope_of(link),
     )
     try:
         if not answer.ok:

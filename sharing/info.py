@@ -56,7 +56,7 @@ def info_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     row = certificate_for(caller)
     answer = call_one(
         row.region, INFO_PATH, _info_params(caller, row.certificate_ref),
-        request_id=caller.request_id, recorder=work.add_call,
+        request_id=caller.request_id, recorder=work.add_call, scope=caller.grant_scope.by_reference(),
     )
     if not answer.ok and answer.kind == "status" and answer.status == st.CERTIFICATE_NOT_FOUND.code:
         raise EnvelopeError(st.CERTIFICATE_NOT_FOUND)
@@ -85,7 +85,11 @@ def info_by_holder(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     """
     outcome = fused_search(caller=caller, work=work)
     unavailable = list(outcome.unavailable)
-    calls = [Call(hit.region, INFO_PATH, _info_params(caller, hit.item["certificateRef"]), tag=hit) for hit in outcome.hits]
+    scope = caller.grant_scope
+    calls = [
+        Call(hit.region, INFO_PATH, _info_params(caller, hit.item["certificateRef"]), tag=hit, scope=scope)
+        for hit in outcome.hits
+    ]
     entries, obtained = [], []
     for answer in fan_out(calls, request_id=caller.request_id, recorder=work.add_call):
         item = answer.read(answers.info_item, "info")

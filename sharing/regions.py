@@ -25,12 +25,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from django.conf import settings
 
 from trust import registry
+from trust.credentials import provider_grant
 from trust.keys import hub_private_key
 from trust.models import Region
 from ysj_protocol.client import ClientError, EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
@@ -231,20 +232,70 @@ class Answer:
             return None
 
 
+#: The call a grant names, by provider path.
+GRANT_CALLS = {SEARCH_PATH: "search", INFO_PATH: "info", FILE_PATH: "file", STATUS_PATH: "status"}
+
+
+@dataclass(frozen=True, slots=True)
+class GrantScope:
+    """What the access checks allowed one application call; each provider call's grant names it (10.2 b)."""
+
+    app_id: str
+    item_code: str
+    type_codes: tuple[str, ...]
+    biz_num: str = ""
+    relaying_region: str = ""
+    #: (code type, code) of the holder the call is about, when the caller named one.
+    holder: tuple[str, str] | None = None
+
+    def by_reference(self) -> GrantScope:
+        """The scope of a call about one certificate (by ID): its reference binds it, not the holder.
+
+        The hub keeps a certificateID's holder only as a keyed digest; a holder token the call
+        may also carry is not what the certificate was found for.
+        """
+        return replace(self, holder=None)
+
+
 @dataclass(slots=True)
 class Call:
-    """One call of a fan-out: region, path, parameters, and a tag the caller gets back."""
+    """One call of a fan-out: region, path, parameters, and a tag the caller gets back.
+
+    With a ``scope``, the trust service's grant for this region and call is added to the
+    parameters when the call is made (so its lifetime starts then).
+    """
 
     region: Region
     path: str
     params: dict[str, Any]
     tag: Any = None
+    scope: GrantScope | None = None
+
+
+def params_with_grant(call: Call) -> dict[str, Any]:
+    """The call's parameters with its grant, minted now; unchanged without a scope."""
+    scope = call.scope
+    if scope is None:
+        return call.params
+    grant = provider_grant(
+        region=call.region.code,
+        call=GRANT_CALLS[call.path],
+        app_id=scope.app_id,
+        item_code=scope.item_code,
+        type_codes=scope.type_codes,
+        biz_num=scope.biz_num,
+        relaying_region=scope.relaying_region,
+        holder=scope.holder,
+        certificate_ref=str(call.params.get("certificateRef", "")),
+    )
+    return {**call.params, "grant": grant}
 
 
 def _run(client: EnvelopeClient, call: Call, timeout: float, request_id: str) -> Answer:
     answer = Answer(region=call.region, tag=call.tag)
     try:
-        opened = client.call(call.path, call.params, timeout=timeout, request_id=request_id, recorder=answer.keep)
+        params = params_with_grant(call)
+        opened = client.call(call.path, params, timeout=timeout, request_id=request_id, recorder=answer.keep)
         if not isinstance(opened.data, dict):
             answer.error, answer.kind = "应答缺少业务数据", "protocol"
         else:
@@ -305,6 +356,15 @@ def fan_out(calls: Sequence[Call], *, request_id: str, recorder: Recorder) -> li
     return results
 
 
-def call_one(region: Region, path: str, params: dict[str, Any], *, request_id: str, recorder: Recorder) -> Answer:
+def call_one(
+    region: Region,
+    path: str,
+    params: dict[str, Any],
+    *,
+    request_id: str,
+    recorder: Recorder,
+    scope: GrantScope | None = None,
+) -> Answer:
     """One provider call, same error handling, deadline and record as a fan-out of one."""
-    return fan_out([Call(region=region, path=path, params=params)], request_id=request_id, recorder=recorder)[0]
+    call = Call(region=region, path=path, params=params, scope=scope)
+    return fan_out([call], request_id=request_id, recorder=recorder)[0]

@@ -64,7 +64,8 @@ def fused_search(*, caller: Caller, work: CallWork) -> SearchOutcome:
     params = _search_params(caller)
     certificate_number = params.get("certificateNumber", "")
     outcome = SearchOutcome()
-    calls = [Call(region, SEARCH_PATH, params) for region in active_regions()]
+    scope = caller.grant_scope
+    calls = [Call(region, SEARCH_PATH, params, scope=scope) for region in active_regions()]
     for answer in fan_out(calls, request_id=caller.request_id, recorder=work.add_call):
         items = answer.read(answers.search_items, "search")
         if items is None:

@@ -80,5 +80,8 @@ def _current_status(*, caller: Caller, work: CallWork, region: Region, checked: 
     params: dict[str, Any] = {"certificateNumber": checked.certificate_number, "audit": caller.audit}
     if checked.internal_id:
         params["certificateRef"] = checked.internal_id
-    answer = call_one(region, STATUS_PATH, params, request_id=caller.request_id, recorder=work.add_call)
+    answer = call_one(
+        region, STATUS_PATH, params, request_id=caller.request_id, recorder=work.add_call,
+        scope=caller.grant_scope.by_reference(),
+    )
     return answer.read(answers.status_of, "status")

@@ -11,7 +11,9 @@
 
 Faults, all real: ``regional_nodes["SH"].set_delay(200)``, ``.set_malformed("bad-envelope")``,
 ``.stop()`` / ``.start()`` (same port, same data), or ``with regional_nodes.down("SH"): ...``.
-``regional_nodes["SH"].hub_client()`` calls a node as the hub does.
+``regional_nodes["SH"].hub_client()`` calls a node as the hub does: each provider call carries a
+grant minted for it with the hub's test key (``mint_grant``), unless the parameters carry their own
+``grant`` (``None`` for none) or the client is made with ``grants=False``.
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from ysj_protocol import profile
+from ysj_protocol import grants, profile
 from ysj_protocol.client import EnvelopeClient, Peer
 from ysj_protocol.crypto import sm2
+from ysj_protocol.envelope import OpenedResponse
 from ysj_protocol.identifiers import uscc_check_char
 from ysj_protocol.regions import CODES
 
@@ -77,6 +81,81 @@ def _base_env(data_dir: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+#: The call each provider path's grant names.
+GRANT_CALLS = {
+    profile.SEARCH_PATH: "search",
+    profile.INFO_PATH: "info",
+    profile.FILE_PATH: "file",
+    profile.STATUS_PATH: "status",
+}
+
+
+def default_grant_types() -> list[str]:
+    """What a test grant of a by-reference call allows: every local and shared type code of the demo."""
+    from catalog.demo import ENTRIES
+    from regional_node.demo import certificates_for_region
+
+    local = {c.type_code for code in REGION_CODES for c in certificates_for_region(code)}
+    return sorted(local | {entry[0] for entry in ENTRIES})
+
+
+def mint_grant(
+    node_code: str,
+    path: str,
+    params: dict[str, Any],
+    *,
+    key: sm2.PrivateKey | None = None,
+    types: list[str] | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """A grant for ``params`` at ``path`` of the node ``node_code``, signed as the trust service signs (``hub_key()``).
+
+    It names what the parameters ask: the audit's application, scenario list and bizNum, the
+    searched holder and types, or the certificate reference. ``changes`` override the
+    ``ysj_protocol.grants.issue`` arguments (``now``, ``lifetime``, ``app_id``...).
+    """
+    audit = params.get("audit") or {}
+    holder = params.get("holder")
+    if types is None:
+        asked = params.get("certificateTypeCode")
+        types = params.get("certificateTypeCodes") or [*default_grant_types(), *([asked] if asked else [])]
+    arguments: dict[str, Any] = {
+        "region": node_code,
+        "call": GRANT_CALLS[path],
+        "app_id": str(audit.get("appId", "")),
+        "item_code": str(audit.get("itemCode", "")),
+        "biz_num": str(audit.get("bizNum", "")),
+        "type_codes": types,
+        "holder": _holder_of(holder),
+        "certificate_ref": str(params.get("certificateRef", "")),
+    }
+    arguments.update(changes)
+    return grants.issue(key or hub_key(), **arguments)
+
+
+def _holder_of(holder: Any) -> tuple[str, str] | None:
+    """(code type, code) of a search's holder; None when the parameters do not name one properly."""
+    if isinstance(holder, dict) and isinstance(holder.get("codeType"), str) and isinstance(holder.get("code"), str):
+        return holder["codeType"], holder["code"]
+    return None
+
+
+class GrantingClient(EnvelopeClient):
+    """The hub's client towards one node, adding a fresh grant to each provider call that has none."""
+
+    def __init__(self, region: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region = region
+
+    def call(self, path: str, params: dict[str, Any], **kwargs: Any) -> OpenedResponse:
+        if path in GRANT_CALLS and isinstance(params, dict):
+            if "grant" not in params:
+                params = {**params, "grant": mint_grant(self.region, path, params)}
+            elif params["grant"] is None:
+                params = {name: value for name, value in params.items() if name != "grant"}
+        return super().call(path, params, **kwargs)
 
 
 @dataclass
@@ -213,8 +292,16 @@ class RegionalNode:
         self.drill(delayMs=0, malformed="off")
 
     # ------------------------------------------------------------------ calls
-    def hub_client(self, *, timeout: float = 5.0) -> EnvelopeClient:
-        """An envelope client calling this node as the hub does (hub account and key)."""
+    def hub_client(self, *, timeout: float = 5.0, grants: bool = True) -> EnvelopeClient:
+        """An envelope client calling this node as the hub does (hub account and key, and grants)."""
+        if grants:
+            return GrantingClient(
+                self.code,
+                Peer(base_url=self.url, public_key=self.public_key, name=f"node-{self.code}"),
+                account_id=HUB_ACCOUNT_ID,
+                private_key=hub_key(),
+                timeout=timeout,
+            )
         return EnvelopeClient(
             Peer(base_url=self.url, public_key=self.public_key, name=f"node-{self.code}"),
             account_id=HUB_ACCOUNT_ID,

@@ -102,6 +102,12 @@ APP_CREDENTIALS_INVALID = _status("2034", 401, "应用标识或应用密钥错�
 APP_CORP_MISMATCH = _status("2035", 403, "单位名称或统一社会信用代码与平台登记信息不符")
 APP_ID_MISMATCH = _status("2036", 400, "appId 与调用方账号 head.accountId 不一致")
 REGION_CALLER_NOT_ALLOWED = _status("2037", 403, "地区系统账号不能调用该接口，请以登记的应用系统调用")
+# 2041-2045: a region's check of the trust service's grant of a provider call (10.1 d, 10.2 b).
+GRANT_MISSING = _status("2041", 401, "缺少共享可信服务签发的调用凭证 grant")
+GRANT_INVALID = _status("2042", 401, "调用凭证无效：格式错误或签名验证失败")
+GRANT_EXPIRED = _status("2043", 401, "调用凭证已过期或尚未生效")
+GRANT_REPLAYED = _status("2044", 409, "调用凭证已被使用")
+GRANT_EXCEEDED = _status("2045", 403, "请求内容超出调用凭证的授权范围")
 REGION_RELAY_FOREIGN_APPLICATION = _status("2038", 403, "地区系统只能为本地区登记的应用系统转发调用")
 
 # 3xxx: usage checks of section 7.3 a-b and 9 c.

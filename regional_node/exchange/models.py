@@ -151,3 +151,21 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.endpoint} {self.status_code or self.http_status}"
+
+
+class SeenGrant(models.Model):
+    """The nonce of a trust-service grant this node has accepted, kept until the grant expires.
+
+    Shared by every process of the node through the database: the unique nonce refuses a replay
+    whichever process sees it first (``regional_node.grants``).
+    """
+
+    nonce = models.CharField("凭证随机数", max_length=32, unique=True)
+    expires_at = models.DateTimeField("凭证过期时间", db_index=True)
+
+    class Meta:
+        verbose_name = "已使用的调用凭证"
+        verbose_name_plural = "已使用的调用凭证"
+
+    def __str__(self) -> str:
+        return self.nonce

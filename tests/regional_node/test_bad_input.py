@@ -15,6 +15,7 @@ from ysj_protocol.crypto import sm2
 from ysj_protocol.envelope import open_response, seal_request
 
 from ..keys import hub_key, key_for
+from ..regional import mint_grant
 from .helpers import audit, post_json, post_raw, search_params
 
 SEARCH = "/api/v1/certificates/search"
@@ -173,7 +174,9 @@ def test_invalid_parameters_name_the_field(regional_nodes, path, params, field):
 
 def test_base64_wrapped_parameters_are_answered_in_kind(regional_nodes):
     node = regional_nodes["SH"]
-    plaintext = base64.b64encode(json.dumps(search_params(DEMO_PERSON), ensure_ascii=False).encode())
+    params = search_params(DEMO_PERSON)
+    params["grant"] = mint_grant("SH", SEARCH, params)
+    plaintext = base64.b64encode(json.dumps(params, ensure_ascii=False).encode())
     body = {"head": {"accountId": "ysj-hub"}, "encryptData": sm2.encrypt_hex(node.public_key, plaintext)}
     response = post_json(node.url + SEARCH, body)
     assert response.status_code == 200
@@ -183,7 +186,9 @@ def test_base64_wrapped_parameters_are_answered_in_kind(regional_nodes):
 
 def test_an_answer_is_encrypted_for_the_hub_only(regional_nodes):
     node = regional_nodes["SH"]
-    response = post_json(node.url + SEARCH, _sealed(node, search_params(DEMO_PERSON)))
+    params = search_params(DEMO_PERSON)
+    params["grant"] = mint_grant("SH", SEARCH, params)
+    response = post_json(node.url + SEARCH, _sealed(node, params))
     assert response.status_code == 200
     assert open_response(response.json(), hub_key()).ok
     with pytest.raises(Exception):  # noqa: B017 - any key but the hub's fails to decrypt

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from regional_node.demo import DEMO_PERSON
+from sharing.regions import SEARCH_PATH, Call, GrantScope, params_with_grant
 from trust.keys import hub_private_key
 from trust.models import Region
 from ysj_portal import demo as launcher
@@ -19,12 +20,22 @@ def test_live_regions_point_the_registry_at_the_running_nodes(live_regions, regi
         node = regional_nodes[region.code]
         assert region.endpoint == node.url
         assert region.sm2_public_key == node.public_key
-        # What the hub itself would do: its account, its key, the registered address and key.
+        # What the hub itself would do: its account, its key, the registered address and key,
+        # and the trust service's grant for the call.
         peer = Peer(base_url=region.endpoint, public_key=region.sm2_public_key, name=region.code)
+        params = search_params(DEMO_PERSON)
+        scope = GrantScope(
+            app_id=params["audit"]["appId"],
+            item_code=params["audit"]["itemCode"],
+            type_codes=tuple(params["certificateTypeCodes"]),
+            biz_num=params["audit"]["bizNum"],
+            holder=(DEMO_PERSON.code_type, DEMO_PERSON.code),
+        )
         with EnvelopeClient(
             peer, account_id=region.caller_account_id, private_key=hub_private_key()
         ) as client:
-            assert client.call("/api/v1/certificates/search", search_params(DEMO_PERSON)).data["total"] >= 1
+            granted = params_with_grant(Call(region, SEARCH_PATH, params, scope=scope))
+            assert client.call(SEARCH_PATH, granted).data["total"] >= 1
 
 
 def test_a_stopped_node_is_up_again_for_the_next_test(live_regions, regional_nodes):

@@ -44,6 +44,8 @@ class HolderSerializer(serializers.Serializer):
 
 
 class SearchParamsSerializer(serializers.Serializer):
+    # The trust service's grant of the call (ysj_protocol.grants), checked before the handler.
+    grant = serializers.JSONField(required=False, default=None)
     holder = HolderSerializer()
     certificateTypeCodes = serializers.ListField(
         child=serializers.CharField(max_length=64), allow_empty=False, max_length=500
@@ -54,6 +56,7 @@ class SearchParamsSerializer(serializers.Serializer):
 
 
 class CertificateRefSerializer(serializers.Serializer):
+    grant = serializers.JSONField(required=False, default=None)
     certificateRef = serializers.CharField(max_length=64)
     audit = AuditSerializer()
 
@@ -69,6 +72,7 @@ class FileParamsSerializer(CertificateRefSerializer):
 
 
 class StatusParamsSerializer(serializers.Serializer):
+    grant = serializers.JSONField(required=False, default=None)
     certificateRef = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     certificateNumber = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
     certificateTypeCode = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")

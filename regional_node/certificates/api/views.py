@@ -17,8 +17,9 @@ from ysj_protocol.envelope import EnvelopeError
 
 from ...envelope import CallContext, NodeEnvelopeAPIView
 from ...exchange import usage
+from ...grants import require_certificate
 from .. import files, service_codes, services
-from ..models import CertificateStatus
+from ..models import Certificate, CertificateStatus
 from .serializers import (
     CertificateRefSerializer,
     FileParamsSerializer,
@@ -31,6 +32,7 @@ class SearchView(NodeEnvelopeAPIView):
     """Valid certificates of a holder among the types of the scenario list (8.2)."""
 
     params_serializer_class = SearchParamsSerializer
+    grant_call = "search"
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params
@@ -49,9 +51,11 @@ class InfoView(NodeEnvelopeAPIView):
     """The fields of tables 6 and 7, surface data included (8.3 b)."""
 
     params_serializer_class = CertificateRefSerializer
+    grant_call = "info"
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         certificate = services.get_certificate(ctx.params["certificateRef"])
+        require_certificate(ctx.grant, certificate)
         usage.check_certificate(ctx.params["audit"]["itemCode"], certificate.type_code, certificate.type_name)
         services.record_disclosure("info", [certificate], ctx.params["audit"], ctx.request_id)
         return services.details(certificate)
@@ -61,9 +65,11 @@ class FileView(NodeEnvelopeAPIView):
     """A single-use download address of the signed file, valid for NODE_TICKET_SECONDS."""
 
     params_serializer_class = FileParamsSerializer
+    grant_call = "file"
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         certificate = services.get_certificate(ctx.params["certificateRef"])
+        require_certificate(ctx.grant, certificate)
         usage.check_certificate(ctx.params["audit"]["itemCode"], certificate.type_code, certificate.type_name)
         current = certificate.effective_status()
         if current != CertificateStatus.VALID:
@@ -88,9 +94,14 @@ class StatusView(NodeEnvelopeAPIView):
     """The certificate's current status, for file verification (12.1.10)."""
 
     params_serializer_class = StatusParamsSerializer
+    grant_call = "status"
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         params = ctx.params
+        if params["certificateRef"]:
+            certificate = Certificate.objects.select_related("holder").filter(ref=params["certificateRef"]).first()
+            if certificate is not None:
+                require_certificate(ctx.grant, certificate)
         return profile.status_answer(
             services.status_of(
                 ref=params["certificateRef"],
