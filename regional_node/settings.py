@@ -35,8 +35,6 @@ NODE_HUB_PUBLIC_KEY = env_str("NODE_HUB_PUBLIC_KEY")
 NODE_HUB_ACCOUNT_ID = env_str("NODE_HUB_ACCOUNT_ID", "ysj-hub")
 # The shared trust service, whose grants every provider call must carry (10.1 d); it runs in the hub.
 NODE_TRUST_PUBLIC_KEY = env_str("NODE_TRUST_PUBLIC_KEY") or NODE_HUB_PUBLIC_KEY
-# The shared trust service, whose grants every provider call must carry (10.1 d); it runs in the hub.
-NODE_TRUST_PUBLIC_KEY = env_str("NODE_TRUST_PUBLIC_KEY") or NODE_HUB_PUBLIC_KEY
 # Our own accountId when we call the region's application systems (publication forwarding).
 NODE_ACCOUNT_ID = env_str("NODE_ACCOUNT_ID", f"region-{NODE_REGION.lower()}")
 # The hub's base URL, where the node relays its own applications' section-12 calls (/ysj/...).
