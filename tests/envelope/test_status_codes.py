@@ -468,31 +468,33 @@ def _status_grant(**changes: Any) -> dict[str, Any]:
     return grants.issue(hub_key(), **values)
 
 
-if hasattr(st, "GRANT_MISSING"):
+@case(st.GRANT_MISSING)
+def _grant_missing(w: World) -> Answer:
+    return _node_status_call(w, None)
 
-    @case(st.GRANT_MISSING)
-    def _grant_missing(w: World) -> Answer:
-        return _node_status_call(w, None)
 
-    @case(st.GRANT_INVALID)
-    def _grant_invalid(w: World) -> Answer:
-        grant = _status_grant()
-        grant["signature"] = "00" * 64
-        return _node_status_call(w, grant)
+@case(st.GRANT_INVALID)
+def _grant_invalid(w: World) -> Answer:
+    grant = _status_grant()
+    grant["signature"] = "00" * 64
+    return _node_status_call(w, grant)
 
-    @case(st.GRANT_EXPIRED)
-    def _grant_expired(w: World) -> Answer:
-        return _node_status_call(w, _status_grant(now=time.time() - 3600))
 
-    @case(st.GRANT_REPLAYED)
-    def _grant_replayed(w: World) -> Answer:
-        grant = _status_grant()
-        assert _node_status_call(w, grant).status == st.OK.code
-        return _node_status_call(w, grant)
+@case(st.GRANT_EXPIRED)
+def _grant_expired(w: World) -> Answer:
+    return _node_status_call(w, _status_grant(now=time.time() - 3600))
 
-    @case(st.GRANT_EXCEEDED)
-    def _grant_exceeded(w: World) -> Answer:
-        return _node_status_call(w, _status_grant(certificate_ref="ref-of-another-certificate"))
+
+@case(st.GRANT_REPLAYED)
+def _grant_replayed(w: World) -> Answer:
+    grant = _status_grant()
+    assert _node_status_call(w, grant).status == st.OK.code
+    return _node_status_call(w, grant)
+
+
+@case(st.GRANT_EXCEEDED)
+def _grant_exceeded(w: World) -> Answer:
+    return _node_status_call(w, _status_grant(certificate_ref="ref-of-another-certificate"))
 
 
 def _verify_code(w: World, qr_code: str) -> Answer:
