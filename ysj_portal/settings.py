@@ -250,7 +250,8 @@ YSJ_PUBLICATION_RETRY_BASE_SECONDS = env_float("YSJ_PUBLICATION_RETRY_BASE_SECON
 YSJ_PUBLICATION_RETRY_MAX_SECONDS = env_float("YSJ_PUBLICATION_RETRY_MAX_SECONDS", 600.0)
 # Short, and renewed by a heartbeat while a run lasts: a killed worker's region is free again within it.
 YSJ_PUBLICATION_LEASE_SECONDS = env_float("YSJ_PUBLICATION_LEASE_SECONDS", 15.0)
-YSJ_PUBLICATION_SWEEP_SECONDS = env_float("YSJ_PUBLICATION_SWEEP_SECONDS", 15.0)
+# With the lease, bounds how long a killed worker's region waits: lease + sweep, about 20 s.
+YSJ_PUBLICATION_SWEEP_SECONDS = env_float("YSJ_PUBLICATION_SWEEP_SECONDS", 5.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
     "purge-expired-trust-records": {"task": "trust.purge_expired", "schedule": 3600.0},
