@@ -8,6 +8,7 @@ from typing import Any
 from trust.grants import Grant, Usage
 from trust.holders import HolderIdentity
 from trust.models import Region, TrustedApplication
+from trust.permissions import PermissionInvalid, parse_permission
 from ysj_protocol import status as st
 from ysj_protocol.contrib.drf import CallContext
 from ysj_protocol.envelope import EnvelopeError
@@ -37,6 +38,12 @@ class Caller:
     @property
     def holder_key(self) -> str:
         return holder_key_of(self.holder) if self.holder is not None else ""
+
+    @property
+    def holder_permission(self) -> str:
+        """The ``permission`` of the holder token presented (12.2.3), as stored at issue time."""
+        token = self.holder.token if self.holder is not None else None
+        return token.permission if token is not None else ""
 
     @property
     def audit(self) -> dict[str, str]:
@@ -79,15 +86,25 @@ def caller_from(ctx: CallContext, *, needs_holder: bool = False) -> Caller:
     )
 
 
-def certificate_for(caller: Caller) -> CertificateID:
-    """The certificate behind ``certificateID``, if the caller may still obtain it.
+def certificate_for(caller: Caller, *, operation: str) -> CertificateID:
+    """The certificate behind ``certificateID``, if the caller may still obtain it by ``operation``.
 
     Besides the ID's own binding (application, scenario list, ten minutes), the certificate type
-    must still be shared under the scenario list now: a list narrowed since the search wins.
+    must still be shared under the scenario list now: a list narrowed since the search wins. And
+    the holder's ``permission`` that the search was made under still holds: an ID found with a
+    token allowing only ``search`` does not open the certificate's file or information (2016).
     """
     row = resolve_certificate_id(
         str(caller.params.get("certificateID", "")), application=caller.application, scenario_code=caller.scenario_code
     )
     if row.certificate_type_code and not caller.usage.allows_code(row.certificate_type_code):
         raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, row.summary.get("certificateType", ""))
+    try:
+        permission = parse_permission(row.holder_permission)
+    except PermissionInvalid:
+        raise EnvelopeError(st.HOLDER_PERMISSION_DENIED, "访问授权信息无法识别，请重新申领持证主体可信访问凭证") from None
+    if not permission.allows(operation=operation, item_code=row.scenario_code):
+        raise EnvelopeError(
+            st.HOLDER_PERMISSION_DENIED, permission.refusal(operation=operation, item_code=row.scenario_code)
+        )
     return row

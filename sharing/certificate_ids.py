@@ -59,10 +59,15 @@ def issue_certificate_ids(
     application: TrustedApplication,
     holder_key: str,
     scenario_code: str,
+    holder_permission: str = "",
 ) -> list[str]:
     """Issue one ID per found certificate in a single insert; the values, in the same order."""
     values, rows = build_certificate_ids(
-        found, application=application, holder_key=holder_key, scenario_code=scenario_code
+        found,
+        application=application,
+        holder_key=holder_key,
+        scenario_code=scenario_code,
+        holder_permission=holder_permission,
     )
     CertificateID.objects.bulk_create(rows)
     return values
@@ -74,8 +79,13 @@ def build_certificate_ids(
     application: TrustedApplication,
     holder_key: str,
     scenario_code: str,
+    holder_permission: str = "",
 ) -> tuple[list[str], list[CertificateID]]:
-    """New ID values and their unsaved rows, for a caller that writes them with its other records."""
+    """New ID values and their unsaved rows, for a caller that writes them with its other records.
+
+    ``holder_permission`` is the ``permission`` of the holder token the search was made with: the
+    calls by ID are held to what the holder allowed the search's token.
+    """
     now = timezone.now()
     expires_at = now + lifetime()
     values = [_new_value() for _ in found]
@@ -85,6 +95,7 @@ def build_certificate_ids(
             application=application,
             holder_key=holder_key,
             scenario_code=scenario_code,
+            holder_permission=holder_permission[:200],
             region=item.region,
             certificate_ref=item.certificate_ref,
             certificate_type_code=str(item.summary.get("certificateTypeCode", ""))[:64],

@@ -17,6 +17,7 @@ from django.core import signing
 from django.utils import timezone
 
 from trust.models import Region
+from trust.permissions import FILE
 from trust.work import CallWork
 from ysj_protocol.crypto.sm3 import sm3_hex
 
@@ -113,7 +114,7 @@ def file_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     Its region is asked for the status first: no address is handed out for a certificate revoked
     or expired since the search (4006), nor when the region cannot tell (4005).
     """
-    row = certificate_for(caller)
+    row = certificate_for(caller, operation=FILE)
     require_valid_now(caller=caller, work=work, row=row)
     return _file_answer(
         caller=caller,

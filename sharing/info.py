@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from trust.permissions import INFO
 from trust.work import CallWork
 from ysj_protocol import status as st
 from ysj_protocol.envelope import EnvelopeError
@@ -53,7 +54,7 @@ def info_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     The region's answer carries the certificate's current status: one revoked or expired since
     the search is refused (4006), not shown as if valid.
     """
-    row = certificate_for(caller)
+    row = certificate_for(caller, operation=INFO)
     answer = call_one(
         row.region, INFO_PATH, _info_params(caller, row.certificate_ref),
         request_id=caller.request_id, recorder=work.add_call, scope=caller.grant_scope.by_reference(),

@@ -89,6 +89,9 @@ class CertificateID(SealedFaceNumber):
     region = models.ForeignKey("trust.Region", verbose_name="颁证地区", on_delete=models.PROTECT, related_name="+")
     certificate_ref = models.CharField("地区证照引用", max_length=128)
     certificate_type_code = models.CharField("证照类型代码", max_length=64, blank=True)
+    #: The holder token's ``permission`` (12.2.3) the ID was found under, normalised; 12.1.6 and
+    #: 12.1.8 by this ID are held to it (trust.permissions). Empty: no restriction.
+    holder_permission = models.CharField("持证主体访问授权", max_length=200, blank=True)
     stored_summary = models.JSONField("检索结果摘要（不含照面编号）", default=dict)
     issued_at = models.DateTimeField("签发时间", default=timezone.now)
     expires_at = models.DateTimeField("过期时间", db_index=True)

@@ -88,6 +88,7 @@ def search(*, caller: Caller, work: CallWork) -> dict[str, Any]:
         application=caller.application,
         holder_key=caller.holder_key,
         scenario_code=caller.scenario_code,
+        holder_permission=caller.holder_permission,
     )
     work.add(id_rows)
     add_retrieval(

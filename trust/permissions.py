@@ -3,8 +3,9 @@
 Table 11 gives ``permission`` (访问授权信息) as a free string; the hub reads it as a list of
 entries separated by commas (``,`` or ``，``), blanks around them ignored:
 
-- an operation word: ``search`` (12.1.5), ``file`` (12.1.7), ``info`` (12.1.9), the calls that
-  present the holder token;
+- an operation word: ``search`` (12.1.5), ``file`` (12.1.7, and 12.1.6 by a ``certificateID``
+  found with the token), ``info`` (12.1.9, and 12.1.8 likewise), the calls that present the holder
+  token or use what it found;
 - any other entry is the ``itemCode`` of a scenario list.
 
 Operations and lists restrict independently: with no operation listed every operation is
@@ -18,7 +19,11 @@ import re
 from dataclasses import dataclass
 
 #: The operations a holder token is presented to, by the word that names them in ``permission``.
-OPERATIONS = {"search": "12.1.5 电子证照检索", "file": "12.1.7 基于持证主体下载证照文件", "info": "12.1.9 基于持证主体获取证照信息"}
+OPERATIONS = {
+    "search": "12.1.5 电子证照检索",
+    "file": "12.1.6、12.1.7 下载证照文件",
+    "info": "12.1.8、12.1.9 获取证照信息",
+}
 SEARCH, FILE, INFO = "search", "file", "info"
 
 #: A scenario list's itemCode, as the catalog's code validator allows it.

@@ -24,6 +24,8 @@ from .holders import PERSON
 SEARCH = "/api/v1/certificates/search"
 INFO_BY_HOLDER = "/api/v1/certificates/info/by-holder"
 FILE_BY_HOLDER = "/api/v1/certificates/file/by-holder"
+INFO_BY_ID = "/api/v1/certificates/info/by-id"
+FILE_BY_ID = "/api/v1/certificates/file/by-id"
 HOLDER_TOKENS = "/api/v1/trust/holder-tokens"
 
 
@@ -164,3 +166,24 @@ def test_a_permission_stored_in_another_form_allows_nothing(caller: AppCaller) -
     HolderToken.objects.update(permission="查询户口簿")
     answer = ask(caller, SEARCH, token)
     assert answer.status == "2016" and "重新申领" in answer.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_by_certificate_id_are_held_to_the_permission_of_the_search(caller: AppCaller) -> None:
+    """A certificateID found with a token allowing only ``search`` opens neither the certificate's
+    file (12.1.6) nor its information (12.1.8); ``file`` and ``info`` open each on its own."""
+
+    def by_id(path: str, certificate_id: str) -> Any:
+        return caller.call(path, audit(ID_CARD_ONLY, certificateID=certificate_id))
+
+    for permission, allowed in (("search", set()), ("search,file", {FILE_BY_ID}), ("search,info", {INFO_BY_ID}),
+                                ("", {FILE_BY_ID, INFO_BY_ID})):
+        searched = ask(caller, SEARCH, token_with(caller, permission), ID_CARD_ONLY)
+        assert searched.status == "0", searched.message
+        (found,) = searched.data["dataList"]
+        for path in (FILE_BY_ID, INFO_BY_ID):
+            answer = by_id(path, found["certificateID"])
+            if path in allowed:
+                assert answer.status == "0", (permission, path, answer.message)
+            else:
+                assert answer.status == "2016", (permission, path, answer.status, answer.message)
