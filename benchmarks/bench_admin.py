@@ -187,7 +187,7 @@ class Dataset:
             type_name = CERTIFICATE_TYPES[i % len(CERTIFICATE_TYPES)]
             share_start = self.now - timedelta(days=self.rng.randint(1, 1500))
             batch.append(CatalogEntry(
-                type_name=f"{type_name}（{i}）", type_code=f"C{i:06d}", authority_name=authority,
+                type_name=f"{type_name}（{i}）", type_code=f"{self.make_uscc(500_000 + i // 999)}{i % 999 + 1:03d}", authority_name=authority,
                 authority_code=self.make_uscc(i), holder_type=HolderType.NATURAL_PERSON,
                 related_item_name=f"{type_name}核发", related_item_code=f"ITEM-{i:06d}", share_start=share_start,
                 share_end=None if self.rng.random() < 0.8 else share_start + timedelta(days=self.rng.randint(30, 3000)),
