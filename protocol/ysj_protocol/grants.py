@@ -20,13 +20,13 @@ keyed holder digests need a key the regions do not have).
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import profile
 from . import status as st
 from .crypto import sm2
 from .crypto.sm3 import sm3_hex
@@ -58,9 +58,8 @@ def holder_digest(nonce: str, code_type: str, code: str) -> str:
 
 
 def signing_bytes(grant: Mapping[str, Any]) -> bytes:
-    """UTF-8 JSON of every field but ``signature``, keys sorted, no white space."""
-    unsigned = {key: value for key, value in grant.items() if key != "signature"}
-    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """UTF-8 JSON of every field but ``signature``, keys sorted, no white space: as publications."""
+    return profile.signing_bytes(grant)
 
 
 def issue(
