@@ -165,7 +165,14 @@ def _waits_for_writers() -> bool:
 
 
 def test_concurrent_wrong_secrets_are_checked_at_most_five_times(live_server, settings):
-    """Twelve guesses at once from one address: the count is taken before the check, so five are checked."""
+    """Twelve guesses at once from one address: the count is taken before the check, so five are checked.
+
+    PostgreSQL only: with SQLite's in-memory test database the live server's threads share the
+    test's one connection, so concurrent requests would race on that connection itself (and leave
+    it in a state that breaks later tests). The service-level test below covers SQLite.
+    """
+    if not _waits_for_writers():
+        pytest.skip("concurrent requests to the live server need a database with one connection per thread")
     settings.YSJ_REGISTER_MAX_FAILURES_PER_APP = 5
     app, secret = registered_app("app-burst")
     start = threading.Barrier(12)
@@ -178,11 +185,9 @@ def test_concurrent_wrong_secrets_are_checked_at_most_five_times(live_server, se
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(guess, range(12)))
     checked = RegistrationAttempt.objects.filter(app_id=app.app_id, reason="bad_secret").count()
-    assert checked <= 5 and statuses.count("2034") <= 5
     assert not AccessToken.objects.exists()
-    if _waits_for_writers():
-        assert (checked, statuses.count("2034"), statuses.count("2021")) == (5, 5, 7)
-        assert RegistrationThrottle.objects.get(app_id=app.app_id, client="127.0.0.1").is_locked()
+    assert (checked, statuses.count("2034"), statuses.count("2021")) == (5, 5, 7)
+    assert RegistrationThrottle.objects.get(app_id=app.app_id, client="127.0.0.1").is_locked()
 
 
 def test_concurrent_attempts_through_the_service_are_counted_before_the_check(settings):
