@@ -293,3 +293,21 @@ def test_openssl_refuses_what_we_refuse() -> None:
         openssl_decrypt(key, altered)
     with pytest.raises(DecryptionError):
         sm2.decrypt_der(key, altered)
+
+
+def test_a_raw_old_order_ciphertext_starting_like_der_is_still_recognised() -> None:
+    """Without its 04, a raw ciphertext starts with the SEQUENCE byte once in 256 tries."""
+    key = sm2.PrivateKey.generate()
+    message = b"C1C2C3 that looks like DER"
+    for _ in range(5000):
+        old = sm2.encrypt(key.public_key, message, order="C1C2C3")[1:]  # C1 without its 04
+        if old[0] == 0x30:
+            break
+    else:  # pragma: no cover - 5000 tries miss with probability below 1e-8
+        pytest.fail("no ciphertext starting with 0x30 in 5000 tries")
+    with pytest.raises(sm2.CiphertextOrderError):
+        sm2.decrypt_any(key, old)
+    new = sm2.encrypt(key.public_key, message)[1:]
+    while new[0] != 0x30:
+        new = sm2.encrypt(key.public_key, message)[1:]
+    assert sm2.decrypt_any(key, new) == (message, False)

@@ -326,8 +326,9 @@ def decrypt_any(private_key: PrivateKey, ciphertext: bytes) -> tuple[bytes, bool
     """Decrypt a ciphertext in any form a peer sends; the plaintext and whether it was DER.
 
     DER is tried first when the bytes start with a SEQUENCE tag; a raw ciphertext without the
-    04 prefix may start with that byte too, so when the DER reading fails the raw one is tried
-    and the DER reading's error is reported if both fail.
+    04 prefix starts with that byte too once in 256, so when the DER reading fails the raw one is
+    tried. If both fail, a raw ciphertext in the other component order is told as such (its C3
+    verified: the sender's mistake is certain); otherwise the DER reading's error is reported.
     """
     private_key = _check_private_key(private_key)
     data = _as_bytes(ciphertext, "ciphertext")
@@ -338,5 +339,7 @@ def decrypt_any(private_key: PrivateKey, ciphertext: bytes) -> tuple[bytes, bool
     except DecryptionError as der_failure:
         try:
             return decrypt(private_key, data), False
+        except CiphertextOrderError:
+            raise
         except DecryptionError:
             raise der_failure from None
