@@ -1,5 +1,6 @@
 """The signed download address of 12.1.6/12.1.7: streamed from the region, single use, short-lived."""
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -39,8 +40,18 @@ def test_download_streams_the_regions_signed_file(app, live_regions, monkeypatch
         assert int(response.headers["Content-Length"]) == len(content)
         checked = verify_file(content, fmt, lambda code: live_regions[code].sm2_public_key)
         assert checked.ok and checked.region_code == "SH"
-    links = FileLink.objects.all()
-    assert all(link.completed_at and link.bytes_sent > 0 and not link.error for link in links)
+    # The server records the completed download when its stream closes, which may come just after
+    # the client has read the last byte: wait for that write (bounded), then check it.
+    def completed() -> bool:
+        links = list(FileLink.objects.all())
+        return len(links) == len(urls) and all(
+            link.completed_at and link.bytes_sent > 0 and not link.error for link in links
+        )
+
+    deadline = time.monotonic() + 15
+    while not completed() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert completed(), list(FileLink.objects.values("completed_at", "bytes_sent", "error"))
 
 
 def test_hub_response_is_a_stream(app):
