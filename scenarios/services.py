@@ -43,6 +43,7 @@ from .models import (
     current_parties,
 )
 from .payloads import scenario_publication_payload
+from .signals import scenario_event_logged
 
 
 @dataclass(slots=True)
@@ -90,7 +91,7 @@ def log_event(
     region: Region | None = None,
     reason: str = "",
 ) -> ScenarioEvent:
-    return ScenarioEvent.objects.create(
+    event = ScenarioEvent.objects.create(
         scenario_list=scenario,
         kind=kind,
         revision=scenario.revision,
@@ -98,6 +99,8 @@ def log_event(
         region=region,
         reason=reason,
     )
+    scenario_event_logged.send(sender=ScenarioEvent, event=event)
+    return event
 
 
 def _check_entries(entries: Iterable[CatalogEntry], *, for_publication: bool) -> list[CatalogEntry]:
