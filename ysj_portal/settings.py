@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "catalog",
     "scenarios",
     "sharing",
+    "evidence",
 ]
 
 MIDDLEWARE = [
