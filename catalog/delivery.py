@@ -42,6 +42,7 @@ from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError, StatusError
 
 from .models import DeliveryState, PublicationChannel, PublicationDelivery
 from .payloads import format_time
+from .signals import publication_delivery_failed
 
 logger = logging.getLogger(__name__)
 
@@ -246,8 +247,28 @@ def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
             last_error="",
             duplicate=profile.receipt_is_duplicate(opened.data),
         )
-    PublicationDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(**fields)
-    return fields.get("state", DeliveryState.PENDING)
+    saved = PublicationDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(**fields)
+    state = fields.get("state", DeliveryState.PENDING)
+    if saved and state != DeliveryState.DELIVERED:
+        _signal_failure(delivery, fields, permanent=state == DeliveryState.FAILED)
+    return state
+
+
+def _signal_failure(delivery: PublicationDelivery, fields: dict[str, Any], *, permanent: bool) -> None:
+    """Tell listeners (notifications) about a failed attempt; a listener's error never stops delivery.
+
+    The streak starts at the first failure after a clean state (no error recorded): later retries
+    of the same failing delivery are not a new streak.
+    """
+    first_in_streak = not delivery.last_error and not delivery.last_status
+    for attr, value in fields.items():
+        setattr(delivery, attr, value)
+    try:
+        publication_delivery_failed.send(
+            sender=PublicationDelivery, delivery=delivery, first_in_streak=first_in_streak, permanent=permanent
+        )
+    except Exception:
+        logger.exception("a listener of failed delivery %s failed", delivery.pk)
 
 
 def due_region_ids() -> list[int]:
