@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "catalog",
     "scenarios",
     "sharing",
+    "notifications",
     "evidence",
 ]
 
@@ -257,6 +258,16 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
     "purge-expired-trust-records": {"task": "trust.purge_expired", "schedule": 3600.0},
 }
+
+# E-mail copies of notifications (notifications.tasks): the console backend unless configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ysj-portal@localhost")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
