@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ysj_protocol import regions
+from ysj_protocol.contrib.observability import logging_config
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
 from ysj_protocol.keyfiles import private_file
 
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ysj_protocol.contrib.observability.RequestIDMiddleware",
     "regional_node.middleware.NodeEnvelopeGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -164,10 +166,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": f"%(asctime)s %(levelname)s node-{NODE_REGION} %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("NODE_LOG_LEVEL", "INFO")},
-}
+# One JSON line per event (NODE_LOG_FORMAT=plain for a terminal) with the call's request ID, the
+# hub's own; identity and mobile numbers masked in every line.
+LOGGING = logging_config(
+    level=env_str("NODE_LOG_LEVEL", "INFO"),
+    json_lines=env_str("NODE_LOG_FORMAT", "json") != "plain",
+    filters={"mask_identifiers": {"()": "ysj_protocol.logmask.MaskIdentifiersFilter"}},
+    static_fields={"service": f"node-{NODE_REGION}"},
+    plain_prefix=f"node-{NODE_REGION} ",
+)

@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ysj_portal import secrets_env
+from ysj_protocol.contrib.observability import logging_config
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
 from ysj_protocol.keyfiles import private_file
 
@@ -49,11 +50,13 @@ INSTALLED_APPS = [
     "catalog",
     "scenarios",
     "sharing",
+    "notices",
     "notifications",
     "evidence",
 ]
 
 MIDDLEWARE = [
+    "ysj_protocol.contrib.observability.RequestIDMiddleware",
     "ysj_portal.middleware.HubEnvelopeGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -154,11 +157,18 @@ STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Security headers; production behind TLS sets SECURE_SSL_REDIRECT and the secure cookies.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Security headers. Production is served over TLS (YSJ_TLS=1, README "Production"): HTTPS only,
+# secure cookies and a year of HSTS for the hub's host name and its subdomains, so that
+# ``check --deploy`` passes with no warning; each setting may still be set on its own. The health
+# and metrics answers stay reachable over plain HTTP for the load balancer and the scraper.
+YSJ_TLS = env_bool("YSJ_TLS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", YSJ_TLS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", YSJ_TLS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", YSJ_TLS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if YSJ_TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", YSJ_TLS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", YSJ_TLS)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 X_FRAME_OPTIONS = "DENY"
 
@@ -212,6 +222,12 @@ YSJ_FANOUT_THREADS = env_int("YSJ_FANOUT_THREADS", 32)
 # Longest age of a cached registry read (callers, regions, scenario lists; trust.registry); 0: no cache.
 YSJ_REGISTRY_CACHE_SECONDS = env_int("YSJ_REGISTRY_CACHE_SECONDS", 60)
 YSJ_HOLDER_KEY_SECRET = env_str("YSJ_HOLDER_KEY_SECRET")
+# Holder notices (notices/, 8.4): kept this many days, then purged; the contact each notice names;
+# the holder page's attempts per client address within the window (seconds).
+YSJ_NOTICE_RETENTION_DAYS = env_int("YSJ_NOTICE_RETENTION_DAYS", 3 * 365)
+YSJ_NOTICE_CONTACT = env_str("YSJ_NOTICE_CONTACT", "12345政务服务便民热线")
+YSJ_NOTICE_PAGE_ATTEMPTS = env_int("YSJ_NOTICE_PAGE_ATTEMPTS", 10)
+YSJ_NOTICE_PAGE_WINDOW = env_int("YSJ_NOTICE_PAGE_WINDOW", 600)
 
 # Trust service (trust/): token lifetimes, the data key protecting identity numbers, rate limits.
 YSJ_ACCESS_TOKEN_TTL = env_int("YSJ_ACCESS_TOKEN_TTL", 7200)
@@ -257,6 +273,7 @@ YSJ_PUBLICATION_SWEEP_SECONDS = env_float("YSJ_PUBLICATION_SWEEP_SECONDS", 5.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
     "purge-expired-trust-records": {"task": "trust.purge_expired", "schedule": 3600.0},
+    "purge-old-holder-notices": {"task": "notices.purge_expired", "schedule": 3600.0},
 }
 
 # E-mail copies of notifications (notifications.tasks): the console backend unless configured.
@@ -270,15 +287,12 @@ EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ysj-portal@localhost")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Identity and mobile numbers are masked in every line (trust.logmask).
-    "filters": {"mask_identifiers": {"()": "trust.logmask.MaskIdentifiersFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_identifiers"]}
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# One JSON line per event (LOG_FORMAT=plain for a terminal), each with the request ID of the call
+# it belongs to; identity and mobile numbers are masked in every line (ysj_protocol.logmask).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING = logging_config(
+    level=LOG_LEVEL,
+    json_lines=LOG_FORMAT != "plain",
+    filters={"mask_identifiers": {"()": "ysj_protocol.logmask.MaskIdentifiersFilter"}},
+    static_fields={"service": "hub"},
+)

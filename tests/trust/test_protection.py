@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from trust import demo, protect
-from trust.logmask import MaskIdentifiersFilter, mask_text
+from ysj_protocol.logmask import MaskIdentifiersFilter, mask_text
 from trust.models import AcceptedServiceCode, AccessToken, HolderToken, TrustedApplication
 from trust.tasks import purge_expired
 

@@ -1,6 +1,6 @@
 """A logging filter that masks identity and mobile numbers in every log line (defence in depth).
 
-The trust service never logs a plain number itself; this filter catches any other code path
+Neither the hub nor a node logs a plain number itself; this filter catches any other code path
 (an exception message, a third-party library) before the line reaches a handler.
 """
 

@@ -1,0 +1,114 @@
+"""Request IDs on every log line, JSON logs and health answers, for the hub and the nodes alike.
+
+A call is followed from the application to the hub, to every region and back by its
+``X-Request-ID``: the middleware takes the caller's (or makes one), puts it where the envelope
+view and the outgoing calls read it, and a context variable hands it to every log line written
+while the request is served, whatever the logger.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from ..client import REQUEST_ID_HEADER
+
+#: The request ID of the request being served in this thread or task ("-" outside one).
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("ysj_request_id", default="-")
+
+# What a caller may send as its request ID: a token, short enough for a log column. Anything else
+# (spaces, quotes, a line break that would forge a log line) is replaced by one of ours.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_META_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accepted_request_id(value: str | None) -> str:
+    """The caller's request ID if it is a plain token, else a new one."""
+    if value and _VALID_REQUEST_ID.fullmatch(value):
+        return value
+    return new_request_id()
+
+
+class RequestIDMiddleware:
+    """Give every request one request ID, seen by the views, the log lines and the answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = accepted_request_id(request.META.get(_META_KEY))
+        request.META[_META_KEY] = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        if REQUEST_ID_HEADER not in response:
+            response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestIDFilter(logging.Filter):
+    """Adds ``request_id`` to every record (the one being served, or "-")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+def logging_config(
+    *,
+    level: str,
+    json_lines: bool,
+    filters: Mapping[str, dict[str, Any]] | None = None,
+    static_fields: Mapping[str, str] | None = None,
+    plain_prefix: str = "",
+) -> dict[str, Any]:
+    """A ``LOGGING`` dict: one line per event, JSON or plain, each with its request ID.
+
+    ``filters`` run before the request-ID filter on the one console handler (the hub's identity
+    number mask, say); ``static_fields`` are added to every JSON line (which service wrote it).
+    """
+    all_filters: dict[str, dict[str, Any]] = {**(filters or {}), "request_id": {"()": RequestIDFilter}}
+    formatter: dict[str, Any]
+    if json_lines:
+        formatter = {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "static_fields": dict(static_fields or {}),
+            "timestamp": "time",  # ISO 8601 in UTC, to the microsecond
+            "json_ensure_ascii": False,
+        }
+    else:
+        formatter = {"format": f"%(asctime)s %(levelname)s {plain_prefix}%(name)s [%(request_id)s] %(message)s"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "filters": all_filters,
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "main", "filters": list(all_filters)},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "INFO"}},
+    }
+
+
+def health_answer(checks: Mapping[str, Mapping[str, Any]], *, extra: Mapping[str, Any] | None = None) -> JsonResponse:
+    """200 when every check is ``ok``, else 503: the status a load balancer acts on."""
+    ready = all(check.get("ok") for check in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks, **(extra or {})}
+    return JsonResponse(body, status=200 if ready else 503, json_dumps_params={"ensure_ascii": False})
