@@ -13,11 +13,13 @@ api_v1 = [
     path("", include("scenarios.api.urls")),
     path("", include("sharing.api.urls")),
     path("", include("trust.api.urls")),
+    path("", include("notices.api.urls")),
 ]
 
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("holder/", include("notices.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
