@@ -34,6 +34,7 @@ from trust import registry
 from trust.credentials import provider_grant
 from trust.keys import hub_private_key
 from trust.models import Region
+from ysj_portal import metrics
 from ysj_protocol.client import ClientError, EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
 from ysj_protocol.profile import FILE_PATH, INFO_PATH, SEARCH_PATH, STATUS_PATH  # noqa: F401 (re-exported)
 from ysj_protocol.records import MADE, CallRecord, Recorder
@@ -153,6 +154,12 @@ class _Clients:
 
     def breaker(self, region: Region) -> Breaker:
         return self._entry(region)[2]
+
+    def known_breaker(self, region: Region) -> Breaker | None:
+        """The region's breaker if this process has called it; health answers create no client."""
+        with self._lock:
+            cached = self._clients.get(region.pk)
+        return cached[2] if cached is not None else None
 
     def close_all(self) -> None:
         """Close every client and forget every breaker (tests, and a change of the hub's key)."""
@@ -351,6 +358,11 @@ def fan_out(calls: Sequence[Call], *, request_id: str, recorder: Recorder) -> li
                 request_id=request_id, error="deadline",
             )
         results.append(answer)
+        metrics.observe_region_call(
+            region=call.region.code,
+            seconds=answer.record.latency_ms / 1000 if answer.record is not None else None,
+            failure=answer.kind if answer.error else None,
+        )
         if answer.record is not None:
             recorder(answer.record)
     return results

@@ -33,6 +33,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
+from ysj_portal import metrics
 from ysj_protocol import status as st
 from ysj_protocol.contrib.compiled import CompiledLookup
 from ysj_protocol.envelope import EnvelopeError
@@ -161,6 +162,8 @@ class TokenCheck:
     revoked: st.Status
     expired: st.Status
     expired_hint: str | None = None
+    #: The token's name in the metrics (``ysj_token_checks_total``).
+    name: str = "token"
 
 
 #: The two lookups of every call, compiled once (ysj_protocol.contrib.compiled).
@@ -177,6 +180,7 @@ ACCESS_TOKEN = TokenCheck(
     revoked=st.ACCESS_TOKEN_REVOKED,
     expired=st.ACCESS_TOKEN_EXPIRED,
     expired_hint="请重新调用可信应用注册接口申领",
+    name="access",
 )
 HOLDER_TOKEN = TokenCheck(
     lookup=CompiledLookup(HolderToken, lambda digest: HolderToken.objects.filter(token_hash=digest)),
@@ -185,6 +189,7 @@ HOLDER_TOKEN = TokenCheck(
     foreign=st.HOLDER_TOKEN_FOREIGN,
     revoked=st.HOLDER_TOKEN_REVOKED,
     expired=st.HOLDER_TOKEN_EXPIRED,
+    name="holder",
 )
 
 
@@ -199,6 +204,16 @@ def _lookup_value(token: Any) -> str | None:
 
 def check_token(check: TokenCheck, token: Any, application: TrustedApplication, now: dt.datetime) -> Model:
     """The token's row if ``application`` may use it at ``now``, else the refusal of ``check``."""
+    try:
+        row = _checked_token(check, token, application, now)
+    except EnvelopeError as exc:
+        metrics.observe_token_check(token=check.name, result=exc.status.code)
+        raise
+    metrics.observe_token_check(token=check.name, result="0")
+    return row
+
+
+def _checked_token(check: TokenCheck, token: Any, application: TrustedApplication, now: dt.datetime) -> Model:
     if token is None or (isinstance(token, str) and not token.strip()):
         raise EnvelopeError(check.missing)
     digest = _lookup_value(token)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ysj_protocol.contrib.observability.RequestIDMiddleware",
+    "ysj_portal.middleware.MetricsMiddleware",
     "ysj_portal.middleware.HubEnvelopeGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -285,6 +286,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ysj-portal@localhost")
+
+# /metrics (ysj_portal.metrics): for a scraper presenting this bearer token, or from these networks.
+YSJ_METRICS_TOKEN = env_str("YSJ_METRICS_TOKEN")
+YSJ_METRICS_ALLOWED_NETWORKS = env_list("YSJ_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # One JSON line per event (LOG_FORMAT=plain for a terminal), each with the request ID of the call

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from ..client import REQUEST_ID_HEADER
@@ -49,14 +50,20 @@ class RequestIDMiddleware:
         request_id = accepted_request_id(request.META.get(_META_KEY))
         request.META[_META_KEY] = request_id
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Kept until the response is closed (``request_finished``): Django logs an answer's status
+        # after the middleware chain has returned, and that line belongs to the call too.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         if REQUEST_ID_HEADER not in response:
             response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _forget_request_id(**kwargs: Any) -> None:
+    request_id_var.set("-")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="ysj_forget_request_id")
 
 
 class RequestIDFilter(logging.Filter):
@@ -103,7 +110,12 @@ def logging_config(
             "console": {"class": "logging.StreamHandler", "formatter": "main", "filters": list(all_filters)},
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "INFO"}},
+        # Django's own loggers write through the same handler, not its default plain console.
+        "loggers": {
+            "django": {"handlers": ["console"], "level": level, "propagate": False},
+            "django.server": {"handlers": ["console"], "level": level, "propagate": False},
+            "django.db.backends": {"level": "INFO"},
+        },
     }
 
 

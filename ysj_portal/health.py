@@ -1,0 +1,140 @@
+"""Liveness and readiness of a hub process, as a load balancer and an operator read them.
+
+``/healthz`` says the process answers; it touches nothing else, so a slow database never makes a
+balancer kill healthy processes. ``/readyz`` says whether this process can serve calls now: the
+database, the broker (or the inline mode), the hub's key. The regions' last successful contact
+and breaker state are reported beside it but do not decide it: a region down is answered as
+``unavailableRegions`` (12.1.5), not by taking the hub out of service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Max
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ysj_protocol.contrib.observability import health_answer
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok", "service": "hub"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": database_check(), "broker": broker_check(), "hubKey": hub_key_check()}
+    extra: dict[str, Any] = {"service": "hub"}
+    if checks["database"]["ok"]:
+        checks["migrations"] = migrations_check()
+    if checks["database"]["ok"] and checks["migrations"]["ok"]:
+        extra["regions"] = region_states()
+        evidence = evidence_state()
+        if evidence is not None:
+            extra["evidence"] = evidence
+    return health_answer(checks, extra=extra)
+
+
+def database_check() -> dict[str, Any]:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure means not ready; say which
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connections["default"].vendor}
+
+
+_migrated = False
+
+
+def migrations_check() -> dict[str, Any]:
+    """Every migration of this code is applied: a new release is not served on the old schema.
+
+    Once true in a process it stays true (migrations are not unapplied under a running server),
+    so the migration graph is loaded until then only.
+    """
+    global _migrated
+    if not _migrated:
+        from django.db.migrations.executor import MigrationExecutor
+
+        try:
+            executor = MigrationExecutor(connections["default"])
+            unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except Exception as exc:  # an unreadable migration table: not ready, say why
+            return {"ok": False, "error": type(exc).__name__}
+        if unapplied:
+            return {"ok": False, "unapplied": len(unapplied)}
+        _migrated = True
+    return {"ok": True}
+
+
+def broker_check() -> dict[str, Any]:
+    """The broker answers a connection within its short timeout; inline mode has none to check."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return {"ok": True, "mode": "inline"}
+    from ysj_portal.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+    except Exception as exc:  # refused, timed out, bad credentials: not ready
+        return {"ok": False, "mode": "broker", "error": type(exc).__name__}
+    return {"ok": True, "mode": "broker"}
+
+
+def hub_key_check() -> dict[str, Any]:
+    from trust.keys import hub_private_key
+
+    try:
+        hub_private_key()
+    except Exception as exc:  # a missing or unreadable key file: every call would fail
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}
+
+
+def region_states() -> dict[str, dict[str, Any]]:
+    """Per active region: the last call the hub made to it that was answered "0", and its breaker."""
+    from sharing.regions import clients
+    from trust.models import EnvelopeCall, Region
+
+    regions = list(Region.objects.filter(is_active=True).order_by("code"))
+    last_ok = dict(
+        EnvelopeCall.objects.filter(direction="out", status_code="0", account_id__in=[r.code for r in regions])
+        .values("account_id")
+        .annotate(last=Max("created_at"))
+        .values_list("account_id", "last")
+    )
+    now = timezone.now()
+    states = {}
+    for region in regions:
+        last = last_ok.get(region.code)
+        breaker = clients.known_breaker(region)
+        states[region.code] = {
+            "lastSuccess": last.isoformat() if last else None,
+            "secondsSinceSuccess": round((now - last).total_seconds(), 1) if last else None,
+            "breaker": "open" if breaker is not None and breaker.is_open else "closed",
+        }
+    return states
+
+
+def evidence_state() -> dict[str, Any] | None:
+    """The evidence log's size and the age of its latest checkpoint, once the app is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("evidence"):
+        return None
+    from evidence.models import Checkpoint
+
+    latest = Checkpoint.objects.order_by("-size", "-id").only("size", "created_at").first()
+    if latest is None:
+        return {"size": 0, "checkpointAgeSeconds": None}
+    return {"size": latest.size, "checkpointAgeSeconds": round((timezone.now() - latest.created_at).total_seconds(), 1)}
