@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notices",
     "notifications",
     "evidence",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
