@@ -18,6 +18,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # The home page in place of the admin's app index (dashboard.views.home), then the admin itself.
+    path("admin/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("holder/", include("notices.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
