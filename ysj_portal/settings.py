@@ -272,7 +272,20 @@ YSJ_PUBLICATION_RETRY_MAX_SECONDS = env_float("YSJ_PUBLICATION_RETRY_MAX_SECONDS
 YSJ_PUBLICATION_LEASE_SECONDS = env_float("YSJ_PUBLICATION_LEASE_SECONDS", 15.0)
 # With the lease, bounds how long a killed worker's region waits: lease + sweep, about 20 s.
 YSJ_PUBLICATION_SWEEP_SECONDS = env_float("YSJ_PUBLICATION_SWEEP_SECONDS", 5.0)
+# The evidence log (evidence app): integrated in batches every few seconds by one integrator
+# (Celery beat; without a broker YSJ_EVIDENCE_INTEGRATOR_THREAD runs it on a thread of the web
+# process, or ``manage.py run_integrator``), checkpoints signed with the hub's key under the origin
+# (empty: ysj_protocol.tlog.note.DEFAULT_ORIGIN), cosigned by the regions' witnesses.
+YSJ_EVIDENCE_ORIGIN = env_str("YSJ_EVIDENCE_ORIGIN", "")
+YSJ_EVIDENCE_INTEGRATE_SECONDS = env_float("YSJ_EVIDENCE_INTEGRATE_SECONDS", 2.0)
+YSJ_EVIDENCE_BATCH_SIZE = env_int("YSJ_EVIDENCE_BATCH_SIZE", 5000)
+YSJ_EVIDENCE_INTEGRATOR_THREAD = env_bool("YSJ_EVIDENCE_INTEGRATOR_THREAD", False)
+YSJ_EVIDENCE_WITNESS_TIMEOUT = env_float("YSJ_EVIDENCE_WITNESS_TIMEOUT", 3.0)
+YSJ_EVIDENCE_WITNESS_QUORUM = env_int("YSJ_EVIDENCE_WITNESS_QUORUM", 1)
+# The admin points out a checkpoint still lacking a region's cosignature after this long.
+YSJ_EVIDENCE_WITNESS_DELAY_SECONDS = env_int("YSJ_EVIDENCE_WITNESS_DELAY_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
+    "integrate-evidence-log": {"task": "evidence.integrate_log", "schedule": YSJ_EVIDENCE_INTEGRATE_SECONDS},
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
     "purge-expired-trust-records": {"task": "trust.purge_expired", "schedule": 3600.0},
     "purge-old-holder-notices": {"task": "notices.purge_expired", "schedule": 3600.0},
