@@ -20,7 +20,10 @@ from asn1crypto import algos, cms, core, keys, tsp, x509
 from ysj_protocol.crypto import sm2, sm3
 from ysj_protocol.crypto.errors import CryptoError
 
-from .signer import SignerInfo
+from .signer import ApplicationSignerInfo, SignerInfo
+
+#: Who a signature is made by: the issuing region, or an application system countersigning (11.4).
+Signer = SignerInfo | ApplicationSignerInfo
 
 SM3_OID = "1.2.156.10197.1.401"
 SM2_SM3_OID = "1.2.156.10197.1.501"
@@ -87,8 +90,8 @@ def key_identifier(public_key: sm2.PublicKey) -> bytes:
     return bytes.fromhex(public_key.fingerprint())
 
 
-def build_signer_certificate(private_key: sm2.PrivateKey, signer: SignerInfo) -> x509.Certificate:
-    """Self-issued certificate for the region's SM2 key (CN = region name)."""
+def build_signer_certificate(private_key: sm2.PrivateKey, signer: Signer) -> x509.Certificate:
+    """Self-issued certificate for the signer's SM2 key (CN = region name, or the application's appId)."""
     public_key = private_key.public_key
     ski = key_identifier(public_key)
     name = x509.Name.build(
@@ -138,7 +141,7 @@ def build_signer_certificate(private_key: sm2.PrivateKey, signer: SignerInfo) ->
     )
 
 
-def build_signed_data(content_digest: bytes, private_key: sm2.PrivateKey, signer: SignerInfo) -> bytes:
+def build_signed_data(content_digest: bytes, private_key: sm2.PrivateKey, signer: Signer) -> bytes:
     """DER ContentInfo(SignedData), detached, over content whose SM3 digest is `content_digest`."""
     if len(content_digest) != 32:
         raise ValueError("content_digest must be a 32-byte SM3 digest")
@@ -195,6 +198,9 @@ class ParsedSignature:
     signature: bytes
     #: The signed signingCertificateV2 hash matches the certificate the key was taken from.
     certificate_bound: bool
+    #: Subject CN and O of the signer certificate (bound to the signature when certificate_bound).
+    subject_common_name: str = ""
+    subject_organization: str = ""
 
     def verify(self) -> bool:
         if not self.certificate_bound:
@@ -326,4 +332,11 @@ def _parse(der: bytes) -> ParsedSignature:
         signed_attrs_der=attrs_der,
         signature=bytes(signer_info["signature"].native),
         certificate_bound=bound,
+        subject_common_name=_subject_text(certificate, "common_name"),
+        subject_organization=_subject_text(certificate, "organization_name"),
     )
+
+
+def _subject_text(certificate: x509.Certificate, field: str) -> str:
+    value = certificate["tbs_certificate"]["subject"].native.get(field, "")
+    return value if isinstance(value, str) else ""

@@ -25,7 +25,7 @@ from reportlab.pdfgen import canvas
 
 from ysj_protocol.crypto import sm2, sm3
 
-from .cms import build_signed_data
+from .cms import Signer, build_signed_data
 from .errors import CertFileError
 from .layout import FONT_NAME, PAGE_HEIGHT_MM, ensure_font, layout
 from .model import CertificateData
@@ -104,7 +104,7 @@ def read_embedded_data(reader: PdfReader) -> CertificateData:
     return CertificateData.from_json(found[0])
 
 
-def _pdf_date(signer: SignerInfo) -> str:
+def _pdf_date(signer: Signer) -> str:
     t = signer.signing_time
     offset = t.utcoffset()
     assert offset is not None
@@ -186,10 +186,17 @@ def sign_pdf(pdf_bytes: bytes, private_key: sm2.PrivateKey, signer: SignerInfo) 
     return _fill_signature(bytearray(out.getvalue()), private_key, signer)
 
 
-def _fill_signature(buf: bytearray, private_key: sm2.PrivateKey, signer: SignerInfo) -> bytes:
-    ranges = list(_BYTE_RANGE_RE.finditer(buf))
+def _fill_signature(
+    buf: bytearray, private_key: sm2.PrivateKey, signer: Signer, *, search_from: int = 0
+) -> bytes:
+    """Patch /ByteRange and /Contents of the one placeholder at or after `search_from`.
+
+    A countersignature passes the length of the revision it appends to, so nothing signed
+    before is ever looked at or touched.
+    """
+    ranges = list(_BYTE_RANGE_RE.finditer(buf, search_from))
     placeholder = b"<" + b"0" * (2 * CONTENTS_RESERVED) + b">"
-    start = buf.find(placeholder)
+    start = buf.find(placeholder, search_from)
     if len(ranges) != 1 or start < 0 or buf.find(placeholder, start + 1) >= 0:
         raise CertFileError("cannot locate the signature placeholder in the written PDF")
     end = start + len(placeholder)
