@@ -1,16 +1,46 @@
-"""Appending envelope call records; a failure to record never fails the call itself."""
+"""Appending envelope call records with their evidence entries.
+
+A record and its evidence entry commit together (``write_records``). Records of calls whose
+answer is already decided (a refusal, a delivery) are appended by ``record_calls`` and
+``record_call``, where a failure is logged and never fails the call itself.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
 
 from ysj_protocol.records import CallRecord
 
 from .models import EnvelopeCall
 
 logger = logging.getLogger(__name__)
+
+#: Writes the evidence entries of records whose rows were just inserted, in the same transaction
+#: (``records``, ``rows``, the served call's context or None); registered by the evidence app.
+EntryWriter = Callable[[Sequence[CallRecord], Sequence[EnvelopeCall], Any], None]
+_entry_writer: EntryWriter | None = None
+
+
+def register_entry_writer(writer: EntryWriter) -> None:
+    global _entry_writer
+    _entry_writer = writer
+
+
+def write_records(records: Sequence[CallRecord], *, context: Any = None) -> list[EnvelopeCall]:
+    """Insert the rows of ``records`` and their evidence entries; must run inside a transaction.
+
+    Fails closed: with no entry writer registered nothing is written and this raises.
+    """
+    if _entry_writer is None:
+        raise RuntimeError("no evidence entry writer registered: calls cannot be recorded")
+    rows = EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
+    _entry_writer(records, rows, context)
+    return rows
 
 
 @dataclass(slots=True)
@@ -38,21 +68,21 @@ def call_row(record: CallRecord) -> EnvelopeCall:
     )
 
 
-def record_calls(records: Sequence[CallRecord]) -> None:
+def record_calls(records: Sequence[CallRecord], *, context: Any = None) -> None:
     """Append several records in one insert (the calls a fan-out made for one request)."""
     if not records:
         return
     try:
-        EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
+        with transaction.atomic():
+            write_records(records, context=context)
     except Exception:  # the records must not turn a served call into a 500
         logger.exception("could not record %d envelope calls", len(records))
 
 
 def record_call(record: CallRecord) -> EnvelopeCall | None:
     try:
-        row = call_row(record)
-        row.save(force_insert=True)
-        return row
+        with transaction.atomic():
+            return write_records([record])[0]
     except Exception:  # the record must not turn a served call into a 500
         logger.exception("could not record envelope call to %s", record.endpoint)
         return None

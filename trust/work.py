@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
 
 from ysj_protocol.records import CallRecord
 
-from .calls import call_row
-from .models import EnvelopeCall
+from .calls import write_records
 
 
 @dataclass(eq=False, slots=True)
@@ -42,9 +42,13 @@ class CallWork:
         self.calls.append(record)
 
 
-def commit(work: CallWork, served: CallRecord) -> None:
-    """Write ``work`` and the record of the served call: all or nothing; a refusal raises."""
+def commit(work: CallWork, served: CallRecord, *, context: Any = None) -> None:
+    """Write ``work``, the records of the calls and their evidence entries: all or nothing; a refusal raises.
+
+    ``context`` is the call's ``CallContext``, from which the entries take the application, the
+    holder, the operator and the scenario list.
+    """
     with transaction.atomic():
         for rows in work.rows:
             type(rows[0]).objects.bulk_create(rows)
-        EnvelopeCall.objects.bulk_create([call_row(record) for record in (*work.calls, served)])
+        write_records([*work.calls, served], context=context)

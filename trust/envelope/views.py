@@ -72,22 +72,21 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
         return CallWork()
 
     def commit(self, ctx: CallContext, served: CallRecord) -> None:
-        """What the call handed out commits with its record, or the answer does not leave.
+        """What the call handed out, its records and evidence entries commit, or the answer does not leave.
 
-        A call that produced no rows (a query, 12.2.x) only appends its records: a failure there
-        is logged and does not change the answer.
+        Every answered call, 12.2.x included: a failure here is 9999 and nothing of the answer.
         """
-        served = self.relayed(served)
-        if ctx.work.rows:
-            commit(ctx.work, served)
-        else:
-            self.record(served)
+        commit(ctx.work, self.relayed(served), context=ctx)
 
     def record(self, record: CallRecord) -> None:
-        """Append the record of the call with those of the region calls made for it (never raises)."""
+        """Append the record and entry of a refused call with those of the region calls made for it.
+
+        The refusal hands nothing out, so a failure here is logged and the refusal still leaves.
+        """
         record = self.relayed(record)
         ctx = self.call_context
-        record_calls([*ctx.work.calls, record] if ctx is not None and ctx.work is not None else [record])
+        records = [*ctx.work.calls, record] if ctx is not None and ctx.work is not None else [record]
+        record_calls(records, context=ctx)
 
     def authorize(self, ctx: CallContext) -> None:
         """Access checks of 7.3 and 10.2 (``trust.access.authorize``), the same for every view."""
