@@ -81,3 +81,8 @@ def refusals(request: HttpRequest, status_code: str, *, since: datetime) -> str 
 def unread_notifications(request: HttpRequest) -> str | None:
     """The user's inbox, unread only (its "read" filter: empty read time)."""
     return changelist(request, apps.get_model("notifications", "Notification"), {"read_at__isempty": "1"})
+
+
+def unwitnessed_checkpoints(request: HttpRequest) -> str | None:
+    """The evidence log's checkpoints, filtered by its own "lacking a witness" filter."""
+    return changelist(request, apps.get_model("evidence", "Checkpoint"), {"lacking": "yes"})

@@ -54,8 +54,8 @@ def home_page(request: HttpRequest) -> HomePage:
             for status in figures.regions
         ],
     )
-    if figures.unwitnessed_model is not None:
-        page.unwitnessed_url = links.changelist(request, figures.unwitnessed_model)
+    if figures.unwitnessed is not None:
+        page.unwitnessed_url = links.unwitnessed_checkpoints(request)
     if apps.is_installed(NOTIFICATIONS_APP):
         from notifications.services import unread_count
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -40,8 +41,9 @@ HEALTH_WINDOW = timedelta(hours=1)
 #: A node is amber above this share of failed calls in the window, red above the second.
 HEALTH_AMBER_RATE = 0.05
 HEALTH_RED_RATE = 0.25
-#: A checkpoint older than this without a witness's cosignature is listed.
-WITNESS_GRACE = timedelta(minutes=10)
+#: A checkpoint older than this many seconds without a witness is listed; the evidence admin's
+#: "lacking a witness" filter reads the same setting, so the link shows the same checkpoints.
+WITNESS_GRACE_SETTING, WITNESS_GRACE_DEFAULT = "EVIDENCE_WITNESS_ALERT_SECONDS", 60
 
 UNDELIVERED = (DeliveryState.PENDING, DeliveryState.FAILED)
 
@@ -250,15 +252,19 @@ def health_light(calls: metrics.CallFigures) -> str:
 EVIDENCE_APP, EVIDENCE_SERVICES = "evidence", "evidence.services"
 
 
-def checkpoints_lacking_witness() -> QuerySet | None:
-    """Checkpoints of the evidence log older than ``WITNESS_GRACE`` without a witness, once the log has them.
+def witness_grace() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, WITNESS_GRACE_SETTING, WITNESS_GRACE_DEFAULT)))
+
+
+def checkpoints_lacking_witness() -> list | None:
+    """Checkpoints of the evidence log past the grace without a witness (each with the regions missing).
 
     None while the evidence app is not installed or does not offer the function yet.
     """
     if not apps.is_installed(EVIDENCE_APP) or importlib.util.find_spec(EVIDENCE_SERVICES) is None:
         return None
     lacking = getattr(importlib.import_module(EVIDENCE_SERVICES), "checkpoints_lacking_witness", None)
-    return lacking(older_than=WITNESS_GRACE) if lacking is not None else None
+    return list(lacking(older_than=witness_grace())) if lacking is not None else None
 
 
 # --------------------------------------------------------------------------- the page
@@ -270,8 +276,7 @@ class HomeFigures:
     waiting: Rows | None
     rejected: Rows | None
     regions: list[RegionStatus]
-    unwitnessed: int | None
-    unwitnessed_model: type | None
+    unwitnessed: list | None  # None: no evidence log yet
     now: datetime
 
     @property
@@ -294,8 +299,7 @@ def home_figures(*, user: AbstractBaseUser, now: datetime | None = None) -> Home
         waiting=waiting,
         rejected=rejected,
         regions=statuses,
-        unwitnessed=checkpoints.count() if checkpoints is not None else None,
-        unwitnessed_model=checkpoints.model if checkpoints is not None else None,
+        unwitnessed=checkpoints,
         now=now,
     )
 
