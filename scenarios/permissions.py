@@ -5,6 +5,11 @@
   catalog and the publication deliveries, retry deliveries; lift a locked admin login.
 - 证照目录管理员 (catalog editors): maintain, publish and withdraw catalog entries; read and retry
   publication deliveries.
+- 审计员 (auditors): read everything recorded or governed (evidence log, call and retrieval records,
+  holder notices, scenario lists, catalog, their history), every region's; change nothing.
+
+Region administrators also read the call, retrieval and evidence records, of their own region only
+(``ysj_portal.audit.restrict``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,17 @@ from django.contrib.auth.models import Group, Permission
 
 REGION_ADMINS = "地区管理员"
 CATALOG_EDITORS = "证照目录管理员"
+AUDITORS = "审计员"
+
+#: The records region administrators and auditors read (rows scoped by ysj_portal.audit).
+RECORD_VIEWS = [
+    "trust.view_envelopecall",
+    "sharing.view_retrieval",
+    "sharing.view_retrievedcertificate",
+    "evidence.view_evidenceentry",
+    "evidence.view_checkpoint",
+    "evidence.view_cosignature",
+]
 
 GROUPS: dict[str, list[str]] = {
     REGION_ADMINS: [
@@ -29,6 +45,7 @@ GROUPS: dict[str, list[str]] = {
         "catalog.view_publicationdelivery",
         "catalog.retry_publicationdelivery",
         "trust.view_trustedapplication",
+        *RECORD_VIEWS,
         # Lift a colleague's admin-login lock (ysj_portal.admin; not a superuser's).
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
@@ -42,6 +59,25 @@ GROUPS: dict[str, list[str]] = {
         "catalog.view_publicationdelivery",
         "catalog.retry_publicationdelivery",
         "scenarios.view_scenariolist",
+    ],
+    # View permissions only: the role can change nothing (a permission not installed yet, such as
+    # the holder notices' before their app exists, is skipped and granted by a later migrate).
+    AUDITORS: [
+        *RECORD_VIEWS,
+        "notices.view_holdernotice",
+        "scenarios.view_scenariolist",
+        "scenarios.view_historicalscenariolist",
+        "scenarios.view_scenarioconfirmation",
+        "scenarios.view_scenarioevent",
+        "scenarios.view_regionadministrator",
+        "catalog.view_catalogentry",
+        "catalog.view_historicalcatalogentry",
+        "catalog.view_publication",
+        "catalog.view_publicationdelivery",
+        "trust.view_region",
+        "trust.view_historicalregion",
+        "trust.view_trustedapplication",
+        "trust.view_historicaltrustedapplication",
     ],
 }
 
@@ -63,5 +99,11 @@ def ensure_groups() -> dict[str, int]:
 
 
 def ensure_groups_after_migrate(sender: object, **kwargs: object) -> None:
-    """post_migrate hook of this app: by then the permissions of catalog and scenarios exist."""
+    """post_migrate hook of this app: the permissions of the apps after it are created first, so
+    that the groups hold those of the records (sharing, evidence, notices) on a fresh database too."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     ensure_groups()
