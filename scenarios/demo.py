@@ -1,6 +1,7 @@
 """Demo region administrators and scenario lists (for ``manage.py load_demo``), idempotent.
 
-One administrator per region, password ``DEMO_PASSWORD`` (demo only; README, "Demo accounts").
+One administrator per region and one auditor (``AUDITOR``, the read-only 审计员 role), password
+``DEMO_PASSWORD`` (demo only; README, "Demo accounts").
 Lists in several states, so that the portal shows the workflow at once: two published by all
 the parties and associated with the demo service counters, one with three confirmations waiting
 for Anhui, one rejected by Zhejiang, one just registered. The parties are the rows of
@@ -20,10 +21,11 @@ from ysj_protocol import regions
 
 from . import services
 from .models import Decision, RegionAdministrator, ScenarioList
-from .permissions import CATALOG_EDITORS, REGION_ADMINS, ensure_groups
+from .permissions import AUDITORS, CATALOG_EDITORS, REGION_ADMINS, ensure_groups
 
 DEMO_PASSWORD = "ysj-demo-2026"  # noqa: S105 - demo accounts only, documented in README
 ADMINS = {code: f"admin_{code.lower()}" for code in regions.CODES}
+AUDITOR = "auditor"
 DEMO_APPS = [app_id for app_id, *_ in DEMO_APPLICATIONS]
 ALL = list(regions.CODES)
 
@@ -60,8 +62,23 @@ def administrators() -> dict[str, object]:
     return users
 
 
+def auditor() -> object:
+    """Create or refresh the demo auditor: staff, the 审计员 group only, no region."""
+    ensure_groups()
+    user, created = get_user_model().objects.get_or_create(
+        username=AUDITOR, defaults={"is_staff": True, "first_name": "审计员"}
+    )
+    if created or not user.has_usable_password():
+        user.set_password(DEMO_PASSWORD)
+    user.is_staff = True
+    user.save()
+    user.groups.set([Group.objects.get(name=AUDITORS)])
+    return user
+
+
 @transaction.atomic
 def load() -> None:
+    auditor()
     users = administrators()
     if set(users) != set(ADMINS):
         return  # regions are provisioned first (ysj_portal.demo); nothing to confirm without all of them

@@ -383,12 +383,13 @@ def application_lines(hub_url: str) -> list[str]:
 
 def account_lines(hub_url: str) -> list[str]:
     """The demo region administrators and application systems that ``load_demo`` created."""
-    from scenarios.demo import ADMINS, DEMO_PASSWORD
+    from scenarios.demo import ADMINS, AUDITOR, DEMO_PASSWORD
 
     lines = [
         f"  地区管理员 {username}（{code}）密码 {DEMO_PASSWORD}  治理门户 /admin/"
         for code, username in ADMINS.items()
     ]
+    lines.append(f"  审计员 {AUDITOR}（只读，各地区）密码 {DEMO_PASSWORD}  治理门户 /admin/")
     return lines + application_lines(hub_url)
 
 
