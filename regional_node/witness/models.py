@@ -1,0 +1,153 @@
+"""The region as a witness of the hub's evidence log (C2SP tlog-witness), and its own calls checked in it.
+
+``WitnessedLog`` is the state tlog-witness requires (the latest cosigned checkpoint of each log)
+plus a refusal: once a checkpoint validly signed by the log contradicts what this witness
+cosigned, the witness keeps the evidence (``Conflict``) and cosigns nothing more of that log until
+an operator lifts the refusal (``WitnessReset``). ``CosignedCheckpoint`` is the history.
+``CallConfirmation`` records that a call this node served is in the log (section 3 of
+``docs/evidence.md``), without touching ``CallLog``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ysj_protocol.tlog.witness import WitnessState
+
+
+class WitnessedLog(models.Model):
+    """One log this node witnesses: what it last cosigned, and whether it refuses the log."""
+
+    origin = models.CharField("日志标识", max_length=255, unique=True)
+    size = models.BigIntegerField("已见证条目数", null=True, blank=True, help_text="空：尚未见证过该日志")
+    root = models.CharField("根哈希（十六进制）", max_length=64, blank=True)
+    note = models.TextField("最近见证的检查点", blank=True)
+    cosignature = models.TextField("本节点的联署", blank=True)
+    cosigned_at = models.DateTimeField("最近见证时间", null=True, blank=True)
+    epoch = models.PositiveIntegerField(
+        "见证轮次", default=1, help_text="运维人员清除已见证状态后加一；此前的见证记录保留，不再参与分叉比对"
+    )
+    refused = models.BooleanField("拒绝见证", default=False)
+    refused_at = models.DateTimeField("开始拒绝时间", null=True, blank=True)
+    refusal = models.ForeignKey(
+        "Conflict", verbose_name="拒绝依据", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "见证的证据日志"
+        verbose_name_plural = "见证的证据日志"
+        ordering = ["origin"]
+
+    def __str__(self) -> str:
+        return self.origin
+
+    def state(self) -> WitnessState | None:
+        if self.size is None:
+            return None
+        return WitnessState(size=self.size, root=bytes.fromhex(self.root))
+
+
+class CosignedCheckpoint(models.Model):
+    """A checkpoint this node cosigned: the history of the witness, one row per tree size."""
+
+    log = models.ForeignKey(
+        WitnessedLog, verbose_name="日志", on_delete=models.PROTECT, related_name="history"
+    )
+    epoch = models.PositiveIntegerField("见证轮次", default=1)
+    size = models.BigIntegerField("条目数")
+    root = models.CharField("根哈希（十六进制）", max_length=64)
+    old_size = models.BigIntegerField("此前见证的条目数")
+    note = models.TextField("检查点")
+    cosignature = models.TextField("本节点的联署")
+    timestamp = models.BigIntegerField("联署时间戳（秒）")
+    cosigned_at = models.DateTimeField("见证时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "见证记录"
+        verbose_name_plural = "见证记录"
+        ordering = ["-size"]
+        constraints = [
+            models.UniqueConstraint(fields=["log", "epoch", "size"], name="node_witness_history_size_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log} #{self.size}"
+
+
+class ConflictKind(models.TextChoices):
+    FORK = "fork", "分叉（同一条目数出现不同根哈希）"
+
+
+class Conflict(models.Model):
+    """A checkpoint signed by the log that contradicts what this witness cosigned: kept as evidence."""
+
+    log = models.ForeignKey(
+        WitnessedLog, verbose_name="日志", on_delete=models.PROTECT, related_name="conflicts"
+    )
+    kind = models.CharField("类别", max_length=16, choices=ConflictKind.choices)
+    reason = models.CharField("说明", max_length=255)
+    size = models.BigIntegerField("冲突检查点的条目数")
+    root = models.CharField("冲突检查点的根哈希（十六进制）", max_length=64)
+    witnessed_root = models.CharField("本节点曾见证的根哈希（十六进制）", max_length=64)
+    witnessed_size = models.BigIntegerField("当时已见证的条目数")
+    request = models.TextField("收到的完整请求（旧条目数、一致性证明与检查点）")
+    received_at = models.DateTimeField("收到时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "日志冲突证据"
+        verbose_name_plural = "日志冲突证据"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.log} #{self.size} {self.get_kind_display()}"
+
+
+class WitnessReset(models.Model):
+    """An operator lifting a refusal (command ``witness_reset`` or the admin action), with the reason."""
+
+    log = models.ForeignKey(
+        WitnessedLog, verbose_name="日志", on_delete=models.PROTECT, related_name="resets"
+    )
+    conflict = models.ForeignKey(
+        Conflict,
+        verbose_name="所处理的冲突",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resets",
+    )
+    reason = models.TextField("理由")
+    operator = models.CharField("操作人", max_length=150)
+    forgot_state = models.BooleanField("同时清除已见证状态", default=False)
+    previous_size = models.BigIntegerField("处理前已见证的条目数", null=True, blank=True)
+    previous_root = models.CharField("处理前的根哈希（十六进制）", max_length=64, blank=True)
+    created_at = models.DateTimeField("处理时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "解除拒绝记录"
+        verbose_name_plural = "解除拒绝记录"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.log} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CallConfirmation(models.Model):
+    """A call this node served, found in the hub's evidence log under a checkpoint it cosigned."""
+
+    call = models.OneToOneField(
+        "node_exchange.CallLog", verbose_name="调用记录", on_delete=models.CASCADE, related_name="evidence"
+    )
+    index = models.BigIntegerField("日志条目序号")
+    checkpoint_size = models.BigIntegerField("所依据检查点的条目数")
+    leaf_hash = models.CharField("叶哈希（十六进制）", max_length=64)
+    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "调用存证确认"
+        verbose_name_plural = "调用存证确认"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} → #{self.index}"
