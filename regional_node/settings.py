@@ -15,6 +15,7 @@ from ysj_protocol import regions
 from ysj_protocol.contrib.observability import logging_config
 from ysj_protocol.envvars import env_bool, env_float, env_int, env_list, env_path, env_str
 from ysj_protocol.keyfiles import private_file
+from ysj_protocol.tlog.note import DEFAULT_ORIGIN
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("YSJ_VAR_DIR", BASE_DIR / "var")
@@ -57,6 +58,13 @@ NODE_WORKERS = env_int("NODE_WORKERS", 2)
 NODE_DRILLS = env_bool("NODE_DRILLS", False)
 NODE_SERVICE_CODES = env_bool("NODE_SERVICE_CODES", False)
 NODE_SERVICE_CODE_SECONDS = env_int("NODE_SERVICE_CODE_SECONDS", 300)
+# The hub's evidence log this node witnesses (its origin line, also the hub's key name), and the
+# check that the calls this node served are in it: every CHECK seconds (`check_evidence --loop`),
+# calls older than GRACE seconds; one still not found after MISSING seconds is shown as missing.
+NODE_EVIDENCE_ORIGIN = env_str("NODE_EVIDENCE_ORIGIN") or DEFAULT_ORIGIN
+NODE_EVIDENCE_CHECK_SECONDS = env_float("NODE_EVIDENCE_CHECK_SECONDS", 60.0)
+NODE_EVIDENCE_GRACE_SECONDS = env_float("NODE_EVIDENCE_GRACE_SECONDS", 30.0)
+NODE_EVIDENCE_MISSING_SECONDS = env_float("NODE_EVIDENCE_MISSING_SECONDS", 3600.0)
 
 DEBUG = env_bool("NODE_DEBUG", False)
 # Signs the node admin's sessions: with NODE_DEBUG off it must come from the environment
@@ -82,6 +90,7 @@ INSTALLED_APPS = [
     "regional_node.certificates",
     "regional_node.exchange",
     "regional_node.relay",
+    "regional_node.witness",
 ]
 
 MIDDLEWARE = [
