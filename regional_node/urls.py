@@ -19,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("ysj/", include("regional_node.relay.urls")),
+    path("witness/", include("regional_node.witness.urls")),
     re_path(r"^api/", api_not_found),
 ]
