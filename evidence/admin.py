@@ -13,9 +13,9 @@ import base64
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import IntegerField, QuerySet, Value
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -34,31 +34,13 @@ from ysj_portal.admin_records import (
 )
 from ysj_protocol import regions
 
+from . import services
 from .models import Checkpoint, Cosignature, EvidenceEntry
-
-#: Seconds a checkpoint may wait for a witness before the list shows it as lacking one.
-WITNESS_GRACE_SETTING = "EVIDENCE_WITNESS_ALERT_SECONDS"
-DEFAULT_WITNESS_GRACE = 60
 
 
 def witness_grace() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, WITNESS_GRACE_SETTING, DEFAULT_WITNESS_GRACE)))
-
-
-def latest_cosigned_checkpoint() -> Checkpoint | None:
-    try:
-        from .services import latest_cosigned_checkpoint as latest
-    except ImportError:  # the log's services not installed yet
-        return Checkpoint.objects.filter(cosignatures__isnull=False).order_by("-size").first()
-    return latest()
-
-
-def checkpoints_lacking_witness(*, older_than: timedelta) -> list[Checkpoint]:
-    try:
-        from .services import checkpoints_lacking_witness as lacking
-    except ImportError:  # the log's services not installed yet
-        return []
-    return list(lacking(older_than=older_than))
+    """How long a checkpoint may wait for a witness before it is shown as lacking one."""
+    return timedelta(seconds=float(getattr(settings, "YSJ_EVIDENCE_WITNESS_DELAY_SECONDS", 300)))
 
 
 def inclusion_proof_url(index: int, size: int) -> str:
@@ -122,7 +104,7 @@ class EvidenceEntryAdmin(RecordAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The latest cosigned checkpoint, read once per page, travels on every row as constants.
-        checkpoint = latest_cosigned_checkpoint()
+        checkpoint = services.latest_cosigned_checkpoint()
         size = checkpoint.size if checkpoint is not None else 0
         witnesses = checkpoint.cosignatures.count() if checkpoint is not None else 0
         return super().get_queryset(request).defer("leaf").annotate(
@@ -172,8 +154,8 @@ class LackingWitnessFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "yes":
             return queryset
-        lacking = checkpoints_lacking_witness(older_than=witness_grace())
-        return queryset.filter(pk__in=[checkpoint.pk for checkpoint in lacking])
+        lacking = services.checkpoints_lacking_witness(older_than=witness_grace())
+        return queryset.filter(pk__in=[row.checkpoint.pk for row in lacking])
 
 
 class CosignatureInline(ReadOnlyTabularInline):
@@ -184,7 +166,7 @@ class CosignatureInline(ReadOnlyTabularInline):
 
 @admin.register(Checkpoint)
 class CheckpointAdmin(RecordAdmin):
-    list_display = ("size", "created_at", "root_base64", "witnessed_by", "missing_witnesses")
+    list_display = ("size", "created_at", "root_base64", "witnessed_by")
     list_filter = (LackingWitnessFilter, date_range_filter("created_at"))
     fields = ("size", "created_at", "root_base64", "note")
     readonly_fields = fields
@@ -208,15 +190,15 @@ class CheckpointAdmin(RecordAdmin):
     def witnessed_by(self, obj: Checkpoint) -> str:
         return "、".join(sorted(s.region for s in obj.cosignatures.all())) or "—"
 
-    @admin.display(description="缺少见证")
-    def missing_witnesses(self, obj: Checkpoint) -> str:
-        have = {s.region for s in obj.cosignatures.all()}
-        missing = [info.name for info in regions.REGIONS if info.code not in have]
-        if not missing:
-            return "—"
-        late = timezone.now() - obj.created_at > witness_grace()
-        colour = "#b71c1c" if late else "#6d6d6d"
-        return format_html('<span style="color:{}">{}</span>', colour, "、".join(missing))
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        for row in services.checkpoints_lacking_witness(older_than=witness_grace()):
+            names = "、".join(regions.name_of(code) for code in row.regions)
+            self.message_user(request, format_html(
+                "检查点 {}（{} 签发）超过 {} 秒仍缺少见证：{}",
+                row.checkpoint.size, timezone.localtime(row.checkpoint.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                int(witness_grace().total_seconds()), names,
+            ), messages.WARNING)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Cosignature)

@@ -15,9 +15,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyAdminMixin
+from ysj_portal.admin_records import (
+    RecordAdmin,
+    RegionFilter,
+    StatusFilter,
+    admin_link,
+    date_range_filter,
+    exact_filter,
+    status_text,
+)
 from ysj_protocol.identifiers import is_valid_resident_id, is_valid_uscc
 
 from . import services, throttle
@@ -261,11 +272,52 @@ class RegistrationThrottleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EnvelopeCall)
-class EnvelopeCallAdmin(ReadOnlyAdmin):
+class EnvelopeCallAdmin(RecordAdmin):
+    """Call records, read-only and scoped to the user's region; each links to its retrievals and entry."""
+
     list_display = (
-        "created_at", "direction", "account_id", "relaying_region", "endpoint", "http_status", "status_code",
-        "latency_ms", "biz_num",
+        "created_at", "direction", "account_id", "relaying_region", "endpoint", "status_display", "http_status",
+        "latency_ms", "biz_num", "links",
     )
-    list_filter = ("direction", "relaying_region", "status_code", "endpoint")
-    search_fields = ("account_id", "biz_num", "request_id")
-    date_hierarchy = "created_at"
+    list_filter = (
+        RegionFilter, "direction", exact_filter("account_id", "应用标识或对方账号", "application"), StatusFilter,
+        exact_filter("biz_num", "业务编号", "biz_num"), exact_filter("request_id", "请求编号", "request_id"),
+        exact_filter("endpoint", "接口", "endpoint", "/api/v1/..."), date_range_filter("created_at"),
+    )
+    exact_search_fields = ("biz_num", "request_id", "account_id")
+    search_help_text = "按业务编号、请求编号或应用标识精确查找"
+    fields = (
+        "created_at", "direction", "account_id", "relaying_region", "endpoint", "http_status", "status_display",
+        "latency_ms", "biz_num", "request_id", "request_digest", "response_digest", "error", "links",
+    )
+    readonly_fields = fields
+    export_name = "calls"
+    export_columns = (
+        ("编号", lambda c: c.pk),
+        ("时间", lambda c: timezone.localtime(c.created_at).isoformat()),
+        ("方向", lambda c: c.get_direction_display()),
+        ("应用标识或对方账号", lambda c: c.account_id),
+        ("转发地区", lambda c: c.relaying_region),
+        ("接口", lambda c: c.endpoint),
+        ("HTTP 状态", lambda c: c.http_status),
+        ("业务状态", lambda c: status_text(c.status_code)),
+        ("耗时（毫秒）", lambda c: c.latency_ms),
+        ("业务编号", lambda c: c.biz_num),
+        ("请求编号", lambda c: c.request_id),
+        ("请求摘要（SM3）", lambda c: c.request_digest),
+        ("应答摘要（SM3）", lambda c: c.response_digest),
+        ("错误", lambda c: c.error),
+    )
+
+    @admin.display(description="业务状态")
+    def status_display(self, obj: EnvelopeCall) -> str:
+        return status_text(obj.status_code)
+
+    @admin.display(description="关联记录")
+    def links(self, obj: EnvelopeCall) -> str:
+        parts = [admin_link("evidence.EvidenceEntry", "存证条目", query=urlencode({"call": obj.pk}))]
+        if obj.request_id:
+            query = urlencode({"request_id": obj.request_id})
+            parts.append(admin_link("sharing.Retrieval", "证照获取记录", query=query))
+            parts.append(admin_link("trust.EnvelopeCall", "同一请求的调用", query=query))
+        return format_html_join(" | ", "{}", ((part,) for part in parts))
