@@ -29,7 +29,7 @@ def _who(event: object) -> str:
 
 def scenario_notice(event: object) -> tuple[str, str, str]:
     """(kind, title, text) for a scenario-list event."""
-    from scenarios.services import parties_label
+    from scenarios.services import after_rejection, parties_label
 
     scenario = event.scenario_list
     kind = SCENARIO_EVENT_KINDS[event.kind]
@@ -44,11 +44,7 @@ def scenario_notice(event: object) -> tuple[str, str, str]:
             f"{cause}。需{parties}对{rev}作出决定后方可发布；请审阅差异后确认或驳回。"
         )
     if kind == NotificationKind.REJECTED:
-        proposer = scenario.proposed_by.name if scenario.proposed_by_id else "登记地区"
-        return kind, f"{label}{rev}被驳回", (
-            f"{_who(event)}驳回了{rev}{reason}。本轮确认已结束，清单不会发布；"
-            f"需由{proposer}（或其他地区管理员）修改清单或重新提请确认，届时开启新一轮确认，{parties}重新作出决定。"
-        )
+        return kind, f"{label}{rev}被驳回", f"{_who(event)}驳回了{rev}{reason}。{after_rejection(scenario)}"
     if kind == NotificationKind.PUBLISHED:
         return kind, f"{label}{rev}已发布", f"{parties}已确认{rev}，已发布并投递至各地区。"
     return kind, f"{label}已撤回", f"{_who(event)}撤回了本清单{reason}。撤回已投递至各地区，应用系统不能再使用本清单。"

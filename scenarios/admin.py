@@ -25,7 +25,7 @@ from trust.models import Region
 from ysj_portal.admin_base import ReadOnlyTabularInline
 from ysj_protocol import regions
 
-from . import services
+from . import revisions, services
 from .models import (
     Decision,
     RegionAdministrator,
@@ -207,16 +207,71 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         symbols = {Decision.CONFIRMED: ("✔", "#2e7d32", "已确认"), Decision.REJECTED: ("✘", "#b71c1c", "已驳回"),
                    None: ("…", "#9e9e9e", "待确认")}
         needed = set(obj.needed_regions)
+        # A closed round (after a withdrawal) has no current decisions: its old ones are shown as void.
+        closed = obj.round_state == RoundState.CLOSED
         cells = []
         for info in regions.REGIONS:
             decision = getattr(obj, f"decision_{info.code.lower()}", None)
             mark, colour, label = symbols.get(decision, symbols[None])
             if info.code not in needed and decision is None:
                 mark, colour, label = "—", "#bdbdbd", "本轮无需确认"
+            elif closed:
+                mark, colour = "○" if decision else "—", "#bdbdbd"
+                label = f"第 {obj.revision} 版曾{label}，已不再生效" if decision else "无待确认修订"
             cells.append((colour, f"{info.name}：{label}", info.code.lower(), info.short_name, mark))
-        return format_html_join(
-            " ", '<span style="color:{}" title="{}" data-region="{}">{}{}</span>', cells
-        )
+        html = format_html_join(" ", '<span style="color:{}" title="{}" data-region="{}">{}{}</span>', cells)
+        if closed and obj.status == ScenarioStatus.WITHDRAWN:
+            return format_html('{} <span style="color:#b71c1c">（已撤回）</span>', html)
+        return html
+
+    # ------------------------------------------------------------------ bulk confirmation
+    actions = ["confirm_selected"]
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("scenarios.confirm_scenariolist") and request_region(request) is not None
+
+    @admin.action(description="确认所选清单（本地区）", permissions=["confirm"])
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Confirm each selected list for the administrator's region, on the revision shown when selected.
+
+        The intermediate page carries each list's revision; a list edited since is refused (by
+        ``services.decide``), the others are confirmed, each in its own transaction.
+        """
+        region = request_region(request)
+        lists = list(queryset.select_related(None).order_by("code"))
+        if request.POST.get("confirmed") != "yes":
+            rows = [(obj, services.decision_refusal(obj, region)) for obj in lists]
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"代表{region.name}确认所选用证清单",
+                "opts": self.model._meta,
+                "eligible": [obj for obj, why in rows if not why],
+                "refused": [(obj, why) for obj, why in rows if why],
+                "my_region": region,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/scenarios/scenariolist/confirm_selected.html", context)
+        confirmed, published, refused = [], [], []
+        for obj in lists:
+            shown = request.POST.get(f"revision_{obj.pk}", "")
+            if not shown.isdigit():
+                refused.append(f"{obj.code}：未收到审阅时的修订版本，未作决定")
+                continue
+            try:
+                result = services.decide(obj, actor=request.user, region=region, revision=int(shown),
+                                         decision=Decision.CONFIRMED)
+            except GovernanceError as exc:
+                refused.append(f"{obj.code}：{exc}")
+                continue
+            (published if result.published else confirmed).append(f"{obj.code}（第 {shown} 版）")
+        if confirmed:
+            self.message_user(request, f"已代表{region.name}确认：{'、'.join(confirmed)}。", messages.SUCCESS)
+        if published:
+            self.message_user(request, f"已代表{region.name}确认并因各地区均已确认而发布：{'、'.join(published)}。",
+                              messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"以下清单未确认：{'；'.join(refused)}。", messages.ERROR)
+        return None
 
     # ------------------------------------------------------------------ form
     def get_form(self, request: HttpRequest, obj: ScenarioList | None = None, change: bool = False, **kwargs):
@@ -297,14 +352,25 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         region = services.region_of(request.user)
         context.update(my_region=region, region_states=self.region_states(obj) if obj else [],
                        parties_label=services.parties_label(obj) if obj else regions.parties_label())
-        if obj is not None and region is not None:
-            context["can_decide"] = (
-                obj.round_state == RoundState.PENDING
-                and region.code in obj.needed_regions
-                and request.user.has_perm("scenarios.confirm_scenariolist")
-                and not ScenarioConfirmation.objects.filter(scenario_list=obj, revision=obj.revision, region=region).exists()
-            )
+        if obj is not None and region is not None and request.user.has_perm("scenarios.confirm_scenariolist"):
+            context["can_decide"] = not services.decision_refusal(obj, region)
+            context["decided"] = ScenarioConfirmation.objects.filter(
+                scenario_list=obj, revision=obj.revision, region=region
+            ).exists()
+        if obj is not None:
+            context["withdrawal"] = self.last_withdrawal(obj)
+            context["decisions_stale"] = obj.round_state == RoundState.CLOSED
+            context["can_withdraw"] = request.user.has_perm("scenarios.withdraw_scenariolist")
+            context["can_reopen"] = request.user.has_perm("scenarios.change_scenariolist") and region is not None
+            context["can_add"] = self.has_add_permission(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def last_withdrawal(obj: ScenarioList) -> ScenarioEvent | None:
+        """The withdrawal in force (the list is withdrawn), with who did it and why."""
+        if obj.status != ScenarioStatus.WITHDRAWN:
+            return None
+        return obj.events.filter(kind="withdrawn").select_related("actor", "region").order_by("-at", "-id").first()
 
     def region_states(self, obj: ScenarioList) -> list[dict]:
         """The decisions on the current revision of every region its round needs."""
@@ -334,12 +400,14 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         obj = self._object(request, pk)
         if not request.user.has_perm("scenarios.confirm_scenariolist"):
             raise PermissionDenied
-        region = services.region_of(request.user)
-        form = DecisionForm(request.POST or None, initial={"revision": obj.revision})
+        region = request_region(request)
+        refusal = services.decision_refusal(obj, region)
+        form = None if refusal else DecisionForm(request.POST or None, initial={"revision": obj.revision})
+        if request.method == "POST" and form is None:
+            # Decided meanwhile (another tab, a colleague of the region): show the decision, not a refusal.
+            self.message_user(request, refusal, messages.WARNING)
+            return HttpResponseRedirect(request.path)
         if request.method == "POST" and form.is_valid():
-            if region is None:
-                self.message_user(request, "当前账号不是任何地区的管理员，不能代表地区作出决定", messages.ERROR)
-                return self._back(obj)
             # The region acted for is always the administrator's own: it is never taken from the form.
             try:
                 result = services.decide(
@@ -349,23 +417,32 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
             except GovernanceError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return self._back(obj)
+            obj.refresh_from_db()
             if result.published:
-                message = f"{services.parties_label(obj)}均已确认，本清单已发布，并已写入向三省一市发布的投递队列。"
+                message = f"{services.parties_label(obj)}均已确认，本清单已发布，并已写入向{self.parties_text(obj)}发布的投递队列。"
             elif form.cleaned_data["decision"] == Decision.REJECTED:
-                message = f"已代表{region.name}驳回第 {obj.revision} 版。"
+                message = f"已代表{region.name}驳回第 {obj.revision} 版。{services.after_rejection(obj)}"
             else:
-                message = f"已代表{region.name}确认第 {obj.revision} 版（已确认：{'、'.join(result.confirmed_regions)}）。"
+                names = "、".join(regions.name_of(code) for code in result.confirmed_regions)
+                message = f"已代表{region.name}确认第 {obj.revision} 版（已确认：{names}）。"
             self.message_user(request, message, messages.SUCCESS)
             return self._back(obj)
+        my_decision = None
+        if region is not None:
+            my_decision = (
+                ScenarioConfirmation.objects.filter(scenario_list=obj, revision=obj.revision, region=region)
+                .select_related("actor").first()
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": f"审阅并确认用证清单：{obj}",
             "object": obj,
             "opts": self.model._meta,
             "form": form,
+            "refusal": refusal,
             "my_region": region,
-            "entries": obj.entries.order_by("type_code"),
-            "published_entries": obj.published_entries.order_by("type_code"),
+            "my_decision": my_decision,
+            "diff": revisions.diff_since(obj, region),
             "region_states": self.region_states(obj),
             "parties_label": services.parties_label(obj),
         }

@@ -83,6 +83,16 @@ def parties_label(scenario: ScenarioList) -> str:
     return regions.parties_label(len(scenario.needed_regions))
 
 
+def after_rejection(scenario: ScenarioList) -> str:
+    """What happens after a rejection, as the messages and notices say it."""
+    proposer = scenario.proposed_by.name if scenario.proposed_by_id else "登记地区"
+    return (
+        f"本轮确认已结束，第 {scenario.revision} 版不会发布"
+        f"{'（已发布的第 ' + str(scenario.published_revision) + ' 版继续有效）' if scenario.is_published else ''}；"
+        f"需由{proposer}或其他地区管理员修改清单内容或重新提请确认，届时开启新一轮确认，由{parties_label(scenario)}重新作出决定。"
+    )
+
+
 def log_event(
     scenario: ScenarioList,
     kind: str,
@@ -319,6 +329,24 @@ def decide(
         published = True
     scenario.refresh_from_db()
     return DecisionResult(confirmation, published, confirmed)
+
+
+def decision_refusal(scenario: ScenarioList, region: Region | None) -> str:
+    """Why ``region`` cannot decide on the current revision now ("" if it can), as ``decide`` says it.
+
+    For pages that show a decision instead of a form bound to be refused; ``decide`` still checks.
+    """
+    if region is None:
+        return "当前账号不是任何地区的管理员，不能代表地区作出决定"
+    if scenario.round_state == RoundState.REJECTED:
+        return f"第 {scenario.revision} 版已被驳回；修改或重新提请确认后再作决定"
+    if scenario.round_state != RoundState.PENDING:
+        return "本清单没有等待确认的修订"
+    if region.code not in scenario.needed_regions:
+        return f"第 {scenario.revision} 版的确认轮次开启时未包含{region.name}，无需其作出决定"
+    if ScenarioConfirmation.objects.filter(scenario_list=scenario, region=region, revision=scenario.revision).exists():
+        return f"{region.name}已对第 {scenario.revision} 版作出决定，不能重复"
+    return ""
 
 
 def _confirmed_regions(scenario: ScenarioList) -> list[str]:
