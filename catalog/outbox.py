@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,6 +23,15 @@ from trust.models import Region
 from .models import Publication, PublicationChannel, PublicationDelivery
 
 logger = logging.getLogger(__name__)
+
+#: Called with each new publication inside its transaction (the evidence log's entry); a failure
+#: rolls the publication back. Registered by the evidence app; none registered refuses to publish.
+_publication_recorder: Callable[[Publication], None] | None = None
+
+
+def register_publication_recorder(recorder: Callable[[Publication], None]) -> None:
+    global _publication_recorder
+    _publication_recorder = recorder
 
 
 def record_publication(
@@ -53,6 +63,9 @@ def record_publication(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         reason=reason[:500],
     )
+    if _publication_recorder is None:
+        raise RuntimeError("no evidence recorder registered: publications cannot be recorded")
+    _publication_recorder(publication)
     region_ids = list(Region.objects.order_by("pk").values_list("pk", flat=True))
     existing = set(PublicationChannel.objects.filter(region_id__in=region_ids).values_list("region_id", flat=True))
     for region_id in region_ids:
