@@ -10,12 +10,13 @@ announced as they go.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.core import signing
+from django.db import transaction
 from django.utils import timezone
 
 from trust.calls import record_calls
@@ -30,6 +31,17 @@ from .regions import FILE_PATH, GrantScope, call_one, client_for
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 64 * 1024
+
+#: Writes the evidence entry of a file about to leave (``link``, the region's announced SM3, the
+#: request ID) in the current transaction; registered by the evidence app. None registered, or a
+#: failure, and no byte leaves.
+DownloadRecorder = Callable[..., None]
+_download_recorder: DownloadRecorder | None = None
+
+
+def register_download_recorder(recorder: DownloadRecorder) -> None:
+    global _download_recorder
+    _download_recorder = recorder
 CONTENT_TYPES = {"PDF": "application/pdf", "OFD": "application/ofd"}
 
 
@@ -162,6 +174,16 @@ def open_download(signed_token: str, *, request_id: str) -> OpenedDownload:
     length = response.headers.get("Content-Length")
     if size is None and length and length.isdigit():
         size = int(length)
+    try:
+        if _download_recorder is None:
+            raise RuntimeError("no evidence recorder registered: downloads cannot be recorded")
+        with transaction.atomic():
+            _download_recorder(link=link, file_digest=announced["sm3"], request_id=request_id)
+    except Exception as exc:
+        response.close()
+        _release(link, "evidence entry not written")
+        logger.exception("could not write the evidence entry of download %s", link.pk)
+        raise DownloadRefused(st.INTERNAL_ERROR) from exc
     number = link.item.certificate_number
     return OpenedDownload(
         link=link,
