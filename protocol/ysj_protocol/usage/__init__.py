@@ -19,7 +19,14 @@ from pathlib import Path
 from ysj_protocol.crypto import sm2
 
 from .context import UseContext
-from .errors import MasterKeyMissing, SignatureMismatch, StoredFileCorrupted, StoreError, UsageError
+from .errors import (
+    MasterKeyError,
+    MasterKeyMissing,
+    SignatureMismatch,
+    StoredFileCorrupted,
+    StoreError,
+    UsageError,
+)
 from .signing import check_signature, sign
 from .store import (
     KEYS_VARIABLE,
@@ -35,6 +42,7 @@ from .watermark import watermark
 
 __all__ = [
     "KEYS_VARIABLE",
+    "MasterKeyError",
     "MasterKeyMissing",
     "SignatureMismatch",
     "StoreError",

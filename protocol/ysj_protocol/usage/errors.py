@@ -13,7 +13,11 @@ class StoredFileCorrupted(StoreError):
     """The stored bytes were changed, or the master key is not the one that wrapped the data key."""
 
 
-class MasterKeyMissing(StoreError):
+class MasterKeyError(StoreError):
+    """The master keys given are malformed, or lack the one a file needs."""
+
+
+class MasterKeyMissing(MasterKeyError):
     """The master key that wrapped the file's data key is not among the keys given."""
 
 

@@ -32,7 +32,14 @@ from pathlib import Path
 from ysj_protocol.crypto import sm2, sm4
 from ysj_protocol.crypto.errors import CryptoError
 
-from .errors import MasterKeyMissing, SignatureMismatch, StoredFileCorrupted, StoreError, UsageError
+from .errors import (
+    MasterKeyError,
+    MasterKeyMissing,
+    SignatureMismatch,
+    StoredFileCorrupted,
+    StoreError,
+    UsageError,
+)
 from .watermark import normalise_format
 
 MAGIC = b"YSJSTORE\x01"
@@ -55,18 +62,18 @@ def parse_master_keys(text: str) -> tuple[dict[str, bytes], str]:
         key_id, sep, hex_key = part.partition(":")
         key_id = key_id.strip()
         if not sep or not _KEY_ID.fullmatch(key_id):
-            raise StoreError(f"{KEYS_VARIABLE} 格式应为 <密钥标识>:<32 位十六进制>，以逗号分隔，第一个为当前密钥")
+            raise MasterKeyError(f"{KEYS_VARIABLE} 格式应为 <密钥标识>:<32 位十六进制>，以逗号分隔，第一个为当前密钥")
         try:
             key = bytes.fromhex(hex_key.strip())
         except ValueError:
             key = b""
         if len(key) != DATA_KEY_SIZE:
-            raise StoreError(f"主密钥 {key_id} 应为 32 位十六进制（16 字节 SM4 密钥）")
+            raise MasterKeyError(f"主密钥 {key_id} 应为 32 位十六进制（16 字节 SM4 密钥）")
         if key_id in keys:
-            raise StoreError(f"主密钥标识 {key_id} 重复")
+            raise MasterKeyError(f"主密钥标识 {key_id} 重复")
         keys[key_id] = key
     if not keys:
-        raise StoreError(f"未提供存储主密钥（{KEYS_VARIABLE}）")
+        raise MasterKeyError(f"未提供存储主密钥（{KEYS_VARIABLE}）")
     return keys, next(iter(keys))
 
 
@@ -94,7 +101,7 @@ def _master(master_keys: Mapping[str, bytes], key_id: str) -> bytes:
     except KeyError:
         raise MasterKeyMissing(f"主密钥 {key_id} 不可用：请在 {KEYS_VARIABLE} 中保留该密钥") from None
     if len(key) != DATA_KEY_SIZE:
-        raise StoreError(f"主密钥 {key_id} 应为 16 字节")
+        raise MasterKeyError(f"主密钥 {key_id} 应为 16 字节")
     return key
 
 
