@@ -1,8 +1,8 @@
 """12.1.6 and 12.1.7: signed, single-use download addresses of certificate files.
 
 The addresses are the hub's own (``sharing.downloads`` streams the file from its region when one
-is used). Each exists only if its ``FileLink``, the retrieval record and the call records commit
-with the answer.
+is used). Each exists only if its ``FileLink``, the retrieval record, the holder's notice (8.4) and the
+call records commit with the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from notices.services import notify_retrieval
 from trust.models import Region
 from trust.permissions import FILE
 from trust.work import CallWork
@@ -102,7 +103,8 @@ def _file_answer(
     )
     links, entries = _file_entries(caller, targets, rows, formats)
     work.add(links)  # after the items they point at
-    result: dict[str, Any] = {"total": len(entries), "dataList": entries}
+    notice = notify_retrieval(work=work, caller=caller, rows=rows, holder_key=holder_key)
+    result: dict[str, Any] = {"total": len(entries), "dataList": entries, "holderNotice": notice}
     if kind == RetrievalKind.FILE_BY_HOLDER:
         result["unavailableRegions"] = list(unavailable)
     return result

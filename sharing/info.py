@@ -1,10 +1,15 @@
-"""12.1.8 and 12.1.9: a certificate's fields and surface data (tables 6, 7), from its region now."""
+"""12.1.8 and 12.1.9: a certificate's fields and surface data (tables 6, 7), from its region now.
+
+Each answer that hands a certificate out tells its holder (8.4, ``notices``): the notice commits
+with the answer and its text is the answer's ``holderNotice``.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from notices.services import notify_retrieval
 from trust.permissions import INFO
 from trust.work import CallWork
 from ysj_protocol import status as st
@@ -68,14 +73,15 @@ def info_by_id(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     if not caller.usage.allows_code(item["certificateTypeCode"]):
         raise EnvelopeError(st.CERTIFICATE_TYPE_NOT_IN_SCENARIO, item["certificateType"])
     require_valid(item["status"])
-    add_retrieval(
+    rows = add_retrieval(
         work=work,
         caller=caller,
         kind=RetrievalKind.INFO_BY_ID,
         items=[obtain_of(row.region, item, Obtained.INFO)],
         holder_key=row.holder_key,
     )
-    return {"total": 1, "dataList": [_public_info(item)]}
+    notice = notify_retrieval(work=work, caller=caller, rows=rows, holder_key=row.holder_key)
+    return {"total": 1, "dataList": [_public_info(item)], "holderNotice": notice}
 
 
 def info_by_holder(*, caller: Caller, work: CallWork) -> dict[str, Any]:
@@ -104,7 +110,8 @@ def info_by_holder(*, caller: Caller, work: CallWork) -> dict[str, Any]:
         entries.append(_public_info(item))
         obtained.append(obtain_of(answer.region, item, Obtained.INFO))
     unavailable.sort(key=order_of)
-    add_retrieval(
+    rows = add_retrieval(
         work=work, caller=caller, kind=RetrievalKind.INFO_BY_HOLDER, items=obtained, unavailable=unavailable
     )
-    return {"total": len(entries), "dataList": entries, "unavailableRegions": unavailable}
+    notice = notify_retrieval(work=work, caller=caller, rows=rows, holder_key=caller.holder_key)
+    return {"total": len(entries), "dataList": entries, "unavailableRegions": unavailable, "holderNotice": notice}

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from notices.api.serializers import holder_notice_field
 from trust.envelope.serializers import AuditFieldsSerializer
 from ysj_protocol.profile import FILE_FORMATS
 from ysj_protocol.regions import codes_text, parties_label
@@ -91,6 +92,7 @@ class FileResultSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="记录数，即 dataList 的条数：每份证照每种文件格式一条")
     dataList = FileItemSerializer(many=True)
     unavailableRegions = serializers.ListField(child=serializers.CharField(), required=False, help_text=UNAVAILABLE_HELP)
+    holderNotice = holder_notice_field()
 
 
 class InfoItemSerializer(serializers.Serializer):
@@ -111,6 +113,7 @@ class InfoResultSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     dataList = InfoItemSerializer(many=True)
     unavailableRegions = serializers.ListField(child=serializers.CharField(), required=False, help_text=UNAVAILABLE_HELP)
+    holderNotice = holder_notice_field()
 
 
 @extend_schema_field(OpenApiTypes.STR)

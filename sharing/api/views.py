@@ -31,6 +31,11 @@ from .serializers import (
 )
 
 TAGS = ["电子证照共享"]
+#: The answers that hand certificates out carry the holder's notice (8.4), an extension of tables 4-7.
+HOLDER_NOTICE_NOTE = (
+    "应答另含 holderNotice（本系统扩展，8.4）：向持证主体告知本次调取的文字（照面编号已脱敏），"
+    "应用系统应展示给持证主体；未交付任何证照时为空字符串。"
+)
 
 
 @extend_schema_view(
@@ -53,7 +58,8 @@ class CertificateSearchView(EnvelopeAPIView):
     post=envelope_schema(
         summary="基于证照标识下载证照文件服务接口", section="12.1.6", params=FileByIdParamsSerializer,
         result=FileResultSerializer, tags=TAGS,
-        description="fileUrl 为本系统的短时有效、一次性签名下载地址（GET），由本系统从颁证地区流式转发文件。",
+        description="fileUrl 为本系统的短时有效、一次性签名下载地址（GET），由本系统从颁证地区流式转发文件。"
+        + HOLDER_NOTICE_NOTE,
     )
 )
 class FileByIdView(EnvelopeAPIView):
@@ -68,7 +74,8 @@ class FileByIdView(EnvelopeAPIView):
     post=envelope_schema(
         summary="基于持证主体下载证照文件服务接口", section="12.1.7", params=FileByHolderParamsSerializer,
         result=FileResultSerializer, tags=TAGS,
-        description="fileUrl 为本系统的短时有效、一次性签名下载地址（GET），由本系统从颁证地区流式转发文件。",
+        description="fileUrl 为本系统的短时有效、一次性签名下载地址（GET），由本系统从颁证地区流式转发文件。"
+        + HOLDER_NOTICE_NOTE,
     )
 )
 class FileByHolderView(EnvelopeAPIView):
@@ -83,7 +90,7 @@ class FileByHolderView(EnvelopeAPIView):
 @extend_schema_view(
     post=envelope_schema(
         summary="基于证照标识获取证照信息服务接口", section="12.1.8", params=CertificateIdParamsSerializer,
-        result=InfoResultSerializer, tags=TAGS,
+        result=InfoResultSerializer, tags=TAGS, description="基于证照标识获取证照信息服务接口。" + HOLDER_NOTICE_NOTE,
     )
 )
 class InfoByIdView(EnvelopeAPIView):
@@ -97,7 +104,7 @@ class InfoByIdView(EnvelopeAPIView):
 @extend_schema_view(
     post=envelope_schema(
         summary="基于持证主体获取证照信息服务接口", section="12.1.9", params=HolderQueryParamsSerializer,
-        result=InfoResultSerializer, tags=TAGS,
+        result=InfoResultSerializer, tags=TAGS, description="基于持证主体获取证照信息服务接口。" + HOLDER_NOTICE_NOTE,
     )
 )
 class InfoByHolderView(EnvelopeAPIView):
