@@ -1,4 +1,11 @@
-"""12.1.10: verification of a certificate file: integrity, the issuing region's signature, current status."""
+"""12.1.10: verification of a certificate file: integrity, the issuing region's signature, current status.
+
+A file an application system obtained, watermarked and countersigned (11.4) verifies too: the
+region's signature over the revision it issued, the application's over the whole file under the
+key registered for its appId (an active trusted application). The answer names the application
+(``applicationId``, ``applicationSignedAt``) and still gives the certificate's current status as
+its region says: the certificate is the region's, the application only vouches for its copy.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,13 @@ import base64
 import binascii
 from typing import Any
 
-from trust.models import Region
+from trust.models import Region, TrustedApplication
 from trust.work import CallWork
 from ysj_protocol import status as st
 from ysj_protocol.certfile import VerificationResult, verify_file
 from ysj_protocol.crypto import sm2
 from ysj_protocol.envelope import EnvelopeError
+from ysj_protocol.profile import format_time
 
 from . import answers
 from .caller import Caller
@@ -54,18 +62,25 @@ def verify(*, caller: Caller, work: CallWork) -> dict[str, Any]:
         region = regions.get(code)
         return region.sm2_public_key if region is not None else None
 
-    checked: VerificationResult = verify_file(content, file_format, key_for_region)
+    checked: VerificationResult = verify_file(content, file_format, key_for_region, application_key)
     output: dict[str, Any] = {"result": "0", "reason": checked.reason}
     region = regions.get(checked.region_code or "")
     if not checked.ok or region is None:
         add_retrieval(work=work, caller=caller, kind=RetrievalKind.VERIFY, items=[], holder_key="")
         return output
     output |= {"regionCode": region.code, "certificateNumber": checked.certificate_number or ""}
+    signed_by = "颁证地区签名有效"
+    if checked.application is not None:
+        output |= {
+            "applicationId": checked.application.app_id,
+            "applicationSignedAt": format_time(checked.application.signed_at),
+        }
+        signed_by = f"颁证地区签名有效，应用系统（{checked.application.app_id}）签名有效"
     status = _current_status(caller=caller, work=work, region=region, checked=checked)
     if status is None:
         output["reason"] = f"文件签名有效，但无法向颁证地区（{region.name}）确认证照当前状态"
     elif status == "valid":
-        output |= {"result": "1", "reason": "核验通过：文件完整，颁证地区签名有效，证照当前有效"}
+        output |= {"result": "1", "reason": f"核验通过：文件完整，{signed_by}，证照当前有效"}
     else:
         output["reason"] = f"文件签名有效，但{STATUS_REASONS[status]}"
     if status is not None:
@@ -73,6 +88,12 @@ def verify(*, caller: Caller, work: CallWork) -> dict[str, Any]:
     verified = Obtain(region=region, obtained=Obtained.VERIFIED, certificate_number=checked.certificate_number or "")
     add_retrieval(work=work, caller=caller, kind=RetrievalKind.VERIFY, items=[verified], holder_key="")
     return output
+
+
+def application_key(app_id: str) -> sm2.PublicKey | None:
+    """The registered key of an active trusted application: a disabled one's signature is not accepted."""
+    application = TrustedApplication.objects.filter(app_id=app_id).first()
+    return application.sm2_public_key if application is not None and application.is_active else None
 
 
 def _current_status(*, caller: Caller, work: CallWork, region: Region, checked: VerificationResult) -> str | None:
