@@ -1,0 +1,81 @@
+"""Public endpoints of the log: the checkpoint (a signed note) and proofs (JSON, base64 hashes).
+
+Public: they reveal the tree's size and hashes, nothing of an entry. Bad parameters answer 400
+with a Chinese message, never 500.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, renderer_classes
+from rest_framework.renderers import JSONRenderer
+
+from . import proofs
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"message": message}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def checkpoint(request: HttpRequest) -> HttpResponse:
+    """The latest checkpoint as a C2SP signed note: body, blank line, the hub's signature, the cosignatures."""
+    text = proofs.latest_note()
+    if text is None:
+        return _error("存证日志尚无检查点", 404)
+    return _no_store(HttpResponse(text.encode("utf-8"), content_type="text/plain; charset=utf-8"))
+
+
+_PROOF_ERRORS = {400: OpenApiResponse(description="参数错误：{\"message\": 中文说明}")}
+
+
+@extend_schema(
+    summary="存证日志包含证明",
+    description="RFC 9162 2.1.3.1 的审计路径（SM3），哈希为 BASE64；size 不能超过最新检查点的条目数。",
+    parameters=[
+        OpenApiParameter("index", OpenApiTypes.INT, required=True, description="条目序号（从 0 开始）"),
+        OpenApiParameter("size", OpenApiTypes.INT, required=True, description="树的条目数（某一检查点的 size）"),
+    ],
+    responses={200: OpenApiTypes.OBJECT, **_PROOF_ERRORS},
+    tags=["存证日志"],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@renderer_classes([JSONRenderer])
+def inclusion_proof(request) -> HttpResponse:
+    try:
+        body = proofs.inclusion(index=request.GET.get("index"), size=request.GET.get("size"))
+    except proofs.ProofRefused as exc:
+        return _error(str(exc), 400)
+    return _no_store(JsonResponse(body))
+
+
+@extend_schema(
+    summary="存证日志一致性证明",
+    description="RFC 9162 2.1.4.1 的一致性证明（SM3），哈希为 BASE64；to 不能超过最新检查点的条目数。",
+    parameters=[
+        OpenApiParameter("from", OpenApiTypes.INT, required=True, description="旧树的条目数"),
+        OpenApiParameter("to", OpenApiTypes.INT, required=True, description="新树的条目数"),
+    ],
+    responses={200: OpenApiTypes.OBJECT, **_PROOF_ERRORS},
+    tags=["存证日志"],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@renderer_classes([JSONRenderer])
+def consistency_proof(request) -> HttpResponse:
+    try:
+        body = proofs.consistency(old=request.GET.get("from"), new=request.GET.get("to"))
+    except proofs.ProofRefused as exc:
+        return _error(str(exc), 400)
+    return _no_store(JsonResponse(body))
