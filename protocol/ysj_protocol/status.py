@@ -130,6 +130,8 @@ SERVICE_CODE_FORGED = _status("4013", 400, "政务服务码签名验证失败")
 SERVICE_CODE_REPLAYED = _status("4014", 409, "政务服务码已被使用")
 DUPLICATE_TRANSACTION = _status("4021", 409, "业务流水号重复")
 DOWNLOAD_LINK_INVALID = _status("4031", 403, "文件下载地址无效或已过期")
+# The evidence log (8.5, 11.3).
+EVIDENCE_ENTRY_NOT_FOUND = _status("4041", 404, "存证条目不存在：序号超出存证日志，或未找到该请求摘要的条目")
 
 # 9xxx: the server.
 NOT_IMPLEMENTED = _status("9001", 501, "接口尚未开放")

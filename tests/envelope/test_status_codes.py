@@ -537,6 +537,12 @@ def _download_link_invalid(w: World) -> Answer:
     return dataclasses.replace(w._read(response, None), mapped=True)
 
 
+@case(st.EVIDENCE_ENTRY_NOT_FOUND)
+def _evidence_entry_not_found(w: World) -> Answer:
+    # A region asks for an entry beyond the (empty) evidence log.
+    return w.call("/api/v1/evidence/entries", {"index": 10**9}, account="region-ah", key_name="region-AH")
+
+
 # 9xxx: the server
 @case(st.NOT_IMPLEMENTED)
 def _not_implemented(w: World) -> Answer:
