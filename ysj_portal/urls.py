@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("scenarios.api.urls")),
     path("", include("sharing.api.urls")),
     path("", include("trust.api.urls")),
+    path("", include("evidence.api.urls")),
     path("", include("notices.api.urls")),
 ]
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("admin/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("holder/", include("notices.urls")),
+    path("evidence/", include("evidence.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
