@@ -124,7 +124,12 @@ class DecisionForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    """Checked here as well as by the browser's ``required``: a blank reason never reaches the services."""
+
+    reason = forms.CharField(
+        label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写原因（不能为空或只含空格）"},
+    )
 
 
 class RegionActorInline(ReadOnlyTabularInline):
