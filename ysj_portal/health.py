@@ -81,11 +81,15 @@ def broker_check() -> dict[str, Any]:
     """The broker answers a connection within its short timeout; inline mode has none to check."""
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         return {"ok": True, "mode": "inline"}
-    from ysj_portal.celery import app
+    from kombu import Connection
 
+    url = getattr(settings, "CELERY_BROKER_URL", "")
+    if not url:
+        return {"ok": False, "mode": "broker", "error": "CELERY_BROKER_URL 未设置"}
+    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
     try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+        with Connection(url, connect_timeout=timeout, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:  # refused, timed out, bad credentials: not ready
         return {"ok": False, "mode": "broker", "error": type(exc).__name__}
     return {"ok": True, "mode": "broker"}

@@ -1,0 +1,99 @@
+"""One JSON line per event, each with the request ID of the call it belongs to, never a number in clear."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import logging.config
+import sqlite3
+
+import pytest
+from django.test import Client
+
+from regional_node.demo import DEMO_PERSON
+from tests.sharing.conftest import app, audit, hub, make_caller  # noqa: F401 - fixtures of the live hub
+from trust.models import EnvelopeCall
+from ysj_protocol.contrib.observability import (
+    RequestIDFilter,
+    accepted_request_id,
+    logging_config,
+    request_id_var,
+)
+
+
+@contextlib.contextmanager
+def json_log_lines(logger_name: str):
+    """The lines ``logger_name`` writes meanwhile, through the hub's own handler configuration."""
+    config = logging_config(
+        level="INFO",
+        json_lines=True,
+        filters={"mask_identifiers": {"()": "ysj_protocol.logmask.MaskIdentifiersFilter"}},
+        static_fields={"service": "hub"},
+    )
+    stream = io.StringIO()
+    handler_config = config["handlers"]["console"]
+    formatter = logging.config.dictConfigClass(config).configure_formatter(config["formatters"]["main"])
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    handler.addFilter(logging.config.dictConfigClass(config).configure_filter(config["filters"]["mask_identifiers"]))
+    handler.addFilter(RequestIDFilter())
+    assert handler_config["filters"] == ["mask_identifiers", "request_id"]
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    lines: list[dict] = []
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        lines.extend(json.loads(line) for line in stream.getvalue().splitlines())
+
+
+def test_a_plain_request_id_is_kept_and_anything_else_replaced() -> None:
+    assert accepted_request_id("app-7f3a.01:x") == "app-7f3a.01:x"
+    for hostile in ("two words", "a\nforged line", "x" * 65, "", None, '"quoted"'):
+        replaced = accepted_request_id(hostile)
+        assert replaced != hostile and len(replaced) == 32
+
+
+@pytest.mark.django_db
+def test_log_lines_written_for_a_request_carry_its_id(client: Client) -> None:
+    with json_log_lines("django.request") as lines:
+        response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_REQUEST_ID="trace-0001")
+    assert response.status_code == 403 and response["X-Request-ID"] == "trace-0001"
+    (line,) = lines
+    assert line["request_id"] == "trace-0001" and line["level"] == "WARNING" and line["service"] == "hub"
+    assert request_id_var.get() == "-"  # forgotten once the response was closed
+
+
+def test_identity_numbers_are_masked_in_json_lines() -> None:
+    with json_log_lines("ysj.test") as lines:
+        logging.getLogger("ysj.test").warning("holder %s failed", DEMO_PERSON.code)
+    assert DEMO_PERSON.code not in json.dumps(lines) and lines[0]["message"].startswith("holder ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_request_id_follows_a_search_to_every_region_and_back(app, regional_nodes) -> None:  # noqa: F811
+    request_id = "trace-search-42"
+    response = app.client.call(
+        "/api/v1/certificates/search",
+        audit(trustedToken=app.session.trusted_token),
+        head={"accessToken": app.session.access_token},
+        check=False,
+        request_id=request_id,
+    )
+    assert response.ok, response.message
+    served = EnvelopeCall.objects.get(direction="in", request_id=request_id)
+    assert served.status_code == "0"
+    assert set(EnvelopeCall.objects.filter(direction="out", request_id=request_id).values_list("account_id", flat=True)) == {
+        "SH", "JS", "ZJ", "AH"
+    }
+    for node in regional_nodes:
+        with contextlib.closing(sqlite3.connect(node.data_dir / "node.sqlite3", timeout=10)) as connection:
+            rows = connection.execute(
+                "SELECT status_code FROM node_exchange_calllog WHERE request_id = ? AND direction = 'in'", (request_id,)
+            ).fetchall()
+        assert rows, f"{node.code} has no record of {request_id}"
+        log = node.log_path.read_text(encoding="utf-8", errors="replace")
+        assert DEMO_PERSON.code not in log
