@@ -7,8 +7,9 @@ import ipaddress
 import logging
 import math
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -38,6 +39,9 @@ from .models import (
 from .permissions import PermissionInvalid, normalise_permission
 from .service_codes import DecodedServiceCode, decode_service_code
 from .tokens import ACCESS_PREFIX, HOLDER_PREFIX, mint
+
+if TYPE_CHECKING:
+    from .work import CallWork
 
 logger = logging.getLogger(__name__)
 
@@ -292,11 +296,22 @@ def redeem_holder_code(
     return decoded, issued
 
 
-def verify_service_code(*, application: TrustedApplication, qr_code: str, usage: Any) -> dict[str, Any]:
+def verify_service_code(
+    *,
+    application: TrustedApplication,
+    qr_code: str,
+    usage: Any,
+    work: CallWork | None = None,
+    params: Mapping[str, Any] | None = None,
+    relaying_region: Region | None = None,
+    request_id: str = "",
+) -> dict[str, Any]:
     """12.2.2: decode the code, issue the holder's token and ten-minute IDs of its certificates.
 
     Only certificates whose type the scenario list (``usage``) allows are listed; the others the
-    code may name are left out, as any other use outside the list would be refused.
+    code may name are left out, as any other use outside the list would be refused. With the
+    call's unit of work (``work``, its audit fields ``params``), the holder is told of the
+    certificates listed (8.4): the notice commits with the answer, its text is ``holderNotice``.
     """
     from sharing.certificate_ids import issue_certificate_id
 
@@ -308,7 +323,7 @@ def verify_service_code(*, application: TrustedApplication, qr_code: str, usage:
         holder = HolderIdentity(
             name=decoded.holder_name, code_type=decoded.holder_code_type, code=decoded.holder_code, token=issued.row
         )
-        certificates = []
+        certificates, handed_out = [], []
         for item in decoded.certificates:
             if item["certificateTypeCode"] not in allowed:
                 continue
@@ -322,6 +337,7 @@ def verify_service_code(*, application: TrustedApplication, qr_code: str, usage:
                 certificate_ref=item["certificateRef"],
                 summary=summary,
             )
+            handed_out.append(item)
             certificates.append(
                 {
                     "certificateID": certificate_id,
@@ -336,4 +352,20 @@ def verify_service_code(*, application: TrustedApplication, qr_code: str, usage:
                  "expiresAt": format_time(issued.expires_at)}
     if decoded.phone:
         user_info["phone"] = decoded.phone
-    return {"userInfo": user_info, "certificateList": certificates}
+    result = {"userInfo": user_info, "certificateList": certificates}
+    if work is not None:
+        # The notices app builds on trust; imported here as the sharing app is, above.
+        from notices.services import notify_service_code
+
+        result["holderNotice"] = notify_service_code(
+            work=work,
+            holder_key=holder_key(decoded.holder_code_type, decoded.holder_code),
+            application=application,
+            params=params or {},
+            region_code=decoded.region_code,
+            listed=handed_out,
+            usage=usage,
+            relaying_region=relaying_region,
+            request_id=request_id,
+        )
+    return result

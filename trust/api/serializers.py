@@ -48,6 +48,12 @@ class ServiceCodeUserInfoSerializer(serializers.Serializer):
 class ServiceCodeResultSerializer(serializers.Serializer):
     userInfo = ServiceCodeUserInfoSerializer()
     certificateList = ServiceCodeCertificateSerializer(many=True, required=False)
+    holderNotice = serializers.CharField(
+        help_text=(
+            "持证主体告知内容（本系统扩展，8.4）：向持证主体告知所列证照被获取的文字，应用系统应展示给持证主体或以短信等方式送达；"
+            "照面编号已脱敏。未列出任何证照时为空字符串"
+        )
+    )
 
 
 class HolderTokenParamsSerializer(serializers.Serializer):

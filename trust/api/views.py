@@ -91,6 +91,8 @@ class AppRegisterView(CodeMsgAnswerMixin, EnvelopeAPIView):
             "支付宝卡包身份证电子证照二维码、长三角证照二维码、电子营业执照小程序二维码），按签发地区登记的公钥验签，"
             "返回持证主体信息、可信身份信息令牌，以及码中所列、且属于 itemCode 用证清单的证照的十分钟有效标识。"
             "同一服务码只能验证一次。拒绝：4011 无法识别、4012 已过期、4013 签名不符、4014 已被使用。"
+            "应答另含 holderNotice（本系统扩展，8.4）：向持证主体告知所列证照被获取的文字（照面编号已脱敏），"
+            "应用系统应展示给持证主体；未列出任何证照时为空字符串。"
         ),
     )
 )
@@ -100,7 +102,13 @@ class ServiceCodeVerifyView(EnvelopeAPIView):
 
     def handle(self, ctx: CallContext) -> dict[str, Any]:
         return services.verify_service_code(
-            application=ctx.grant.application, qr_code=ctx.params["qrCode"], usage=ctx.grant.usage
+            application=ctx.grant.application,
+            qr_code=ctx.params["qrCode"],
+            usage=ctx.grant.usage,
+            work=ctx.work,
+            params=ctx.params,
+            relaying_region=ctx.grant.relaying_region,
+            request_id=ctx.request_id,
         )
 
 
