@@ -34,6 +34,11 @@ def _nice_max(value: float) -> float:
     return step * 10
 
 
+def _f(value: float) -> str:
+    """A coordinate, formatted before ``format_html`` (which escapes its arguments into text)."""
+    return f"{value:.1f}"
+
+
 def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -50,15 +55,26 @@ def _y_axis(top: float, bottom: float, maximum: float, unit: str) -> list[str]:
     for i in range(5):
         value = maximum * i / 4
         y = bottom - (bottom - top) * i / 4
-        parts.append(format_html(
-            '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#e0e0e0"/>'
-            '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end" fill="#555">{}{}</text>',
-            LEFT, WIDTH - RIGHT, y, y, LEFT - 6, y + 4, _number(value), unit,
-        ))
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#e0e0e0"/>'
+                '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#555">{}{}</text>',
+                LEFT,
+                WIDTH - RIGHT,
+                _f(y),
+                _f(y),
+                LEFT - 6,
+                _f(y + 4),
+                _number(value),
+                unit,
+            )
+        )
     return parts
 
 
-def hourly_lines(hours: Sequence[datetime], series: Sequence[tuple[str, Sequence[int]]], *, label: str) -> SafeString:
+def hourly_lines(
+    hours: Sequence[datetime], series: Sequence[tuple[str, Sequence[int]]], *, label: str
+) -> SafeString:
     """One line per region over the hours (calls per hour); the legend names the regions."""
     height = 260
     bottom = height - BOTTOM
@@ -68,32 +84,56 @@ def hourly_lines(hours: Sequence[datetime], series: Sequence[tuple[str, Sequence
     body = _y_axis(TOP, bottom, maximum, "")
     for i, hour in enumerate(hours):
         if i % 3 == 0 or i == len(hours) - 1:
-            body.append(format_html(
-                '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle" fill="#555">{}</text>',
-                LEFT + i * step, bottom + 16, hour.strftime("%H时"),
-            ))
+            body.append(
+                format_html(
+                    '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#555">{}</text>',
+                    _f(LEFT + i * step),
+                    bottom + 16,
+                    hour.strftime("%H时"),
+                )
+            )
     for index, (name, values) in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
         points = " ".join(
             f"{LEFT + i * step:.1f},{bottom - (bottom - TOP) * v / maximum:.1f}" for i, v in enumerate(values)
         )
-        body.append(format_html('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>', colour, points))
+        body.append(
+            format_html('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>', colour, points)
+        )
         for i, value in enumerate(values):
-            body.append(format_html(
-                '<circle cx="{:.1f}" cy="{:.1f}" r="2.5" fill="{}"><title>{} {}：{} 次</title></circle>',
-                LEFT + i * step, bottom - (bottom - TOP) * value / maximum, colour, name,
-                hours[i].strftime("%m-%d %H:00"), value,
-            ))
-        body.append(format_html(
-            '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
-            '<text x="{}" y="{}" font-size="12" fill="#333">{}</text>',
-            LEFT + index * 110, height - 14, colour, LEFT + index * 110 + 16, height - 3, name,
-        ))
+            body.append(
+                format_html(
+                    '<circle cx="{}" cy="{}" r="2.5" fill="{}"><title>{} {}：{} 次</title></circle>',
+                    _f(LEFT + i * step),
+                    _f(bottom - (bottom - TOP) * value / maximum),
+                    colour,
+                    name,
+                    hours[i].strftime("%m-%d %H:00"),
+                    value,
+                )
+            )
+        body.append(
+            format_html(
+                '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="12" fill="#333">{}</text>',
+                LEFT + index * 110,
+                height - 14,
+                colour,
+                LEFT + index * 110 + 16,
+                height - 3,
+                name,
+            )
+        )
     return _svg(height, label, body)
 
 
-def grouped_bars(groups: Sequence[tuple[str, dict[int, float | None]]], *, keys: Sequence[int], label: str,
-                 unit: str = "ms") -> SafeString:
+def grouped_bars(
+    groups: Sequence[tuple[str, dict[int, float | None]]],
+    *,
+    keys: Sequence[int],
+    label: str,
+    unit: str = "ms",
+) -> SafeString:
     """Vertical bars, one group per region and one bar per key (latency percentiles)."""
     height = 260
     bottom = height - BOTTOM
@@ -108,22 +148,42 @@ def grouped_bars(groups: Sequence[tuple[str, dict[int, float | None]]], *, keys:
             if value is None:
                 continue
             top = bottom - (bottom - TOP) * value / maximum
-            body.append(format_html(
-                '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
-                "<title>{} p{}：{} {}</title></rect>",
-                x0 + k * bar, top, bar - 2, bottom - top, PERCENTILE_COLOURS.get(key, "#1e88e5"), name, key,
-                _number(value), unit,
-            ))
-        body.append(format_html(
-            '<text x="{:.1f}" y="{}" font-size="12" text-anchor="middle" fill="#333">{}</text>',
-            LEFT + g * slot + slot / 2, bottom + 16, name,
-        ))
+            body.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                    "<title>{} p{}：{} {}</title></rect>",
+                    _f(x0 + k * bar),
+                    _f(top),
+                    _f(bar - 2),
+                    _f(bottom - top),
+                    PERCENTILE_COLOURS.get(key, "#1e88e5"),
+                    name,
+                    key,
+                    _number(value),
+                    unit,
+                )
+            )
+        body.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#333">{}</text>',
+                _f(LEFT + g * slot + slot / 2),
+                bottom + 16,
+                name,
+            )
+        )
     for k, key in enumerate(keys):
-        body.append(format_html(
-            '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
-            '<text x="{}" y="{}" font-size="12" fill="#333">p{}</text>',
-            LEFT + k * 70, height - 14, PERCENTILE_COLOURS.get(key, "#1e88e5"), LEFT + k * 70 + 16, height - 3, key,
-        ))
+        body.append(
+            format_html(
+                '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="12" fill="#333">p{}</text>',
+                LEFT + k * 70,
+                height - 14,
+                PERCENTILE_COLOURS.get(key, "#1e88e5"),
+                LEFT + k * 70 + 16,
+                height - 3,
+                key,
+            )
+        )
     body.append(format_html('<text x="4" y="{}" font-size="11" fill="#555">{}</text>', TOP + 4, unit))
     return _svg(height, label, body)
 
@@ -140,13 +200,29 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], *, label: str, unit: str = 
         y = TOP + i * line
         width = span * value / maximum
         short = name if len(name) <= 24 else name[:23] + "…"
-        body.append(format_html(
-            '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#333"><title>{}</title>{}</text>'
-            '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="#c62828"><title>{}：{} {}</title></rect>'
-            '<text x="{:.1f}" y="{}" font-size="12" fill="#333">{}</text>',
-            label_width - 8, y + 15, name, short, label_width, y + 3, width, line - 8, name, value, unit,
-            label_width + width + 6, y + 15, value,
-        ))
+        body.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#333"><title>{}</title>{}</text>'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="#c62828"><title>{}：{} {}</title></rect>'
+                '<text x="{}" y="{}" font-size="12" fill="#333">{}</text>',
+                label_width - 8,
+                y + 15,
+                name,
+                short,
+                label_width,
+                y + 3,
+                _f(width),
+                line - 8,
+                name,
+                value,
+                unit,
+                _f(label_width + width + 6),
+                y + 15,
+                value,
+            )
+        )
     if not rows:
-        body.append(format_html('<text x="{}" y="{}" font-size="12" fill="#555">{}</text>', LEFT, TOP + 14, "无"))
+        body.append(
+            format_html('<text x="{}" y="{}" font-size="12" fill="#555">{}</text>', LEFT, TOP + 14, "无")
+        )
     return _svg(height, label, body)

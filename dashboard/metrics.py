@@ -33,7 +33,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncHour
 from django.utils import timezone
 
-from trust.models import EnvelopeCall, Region, TrustedApplication
+from trust.models import EnvelopeCall, Region
+from ysj_portal import audit
 from ysj_protocol import status as st
 from ysj_protocol.records import MADE, SERVED
 
@@ -162,15 +163,12 @@ class Refusal:
 def refusals_by_reason(*, since: datetime, region: Region | None = None, limit: int = 12) -> list[Refusal]:
     """Calls the hub answered with a refusal (``head.status`` other than 0) since ``since``, by code.
 
-    For a region: the calls of its own system, relayed by it, or of its application systems.
+    For a region: its rows as the audit browsing scopes them (``ysj_portal.audit``: calls of its
+    own system, relayed by it, or of its application systems), so the admin's list agrees.
     """
     calls = EnvelopeCall.objects.filter(direction=SERVED, created_at__gte=since).exclude(status_code__in=["", st.OK.code])
     if region is not None:
-        calls = calls.filter(
-            Q(account_id=region.account_id)
-            | Q(relaying_region=region.code)
-            | Q(account_id__in=TrustedApplication.objects.filter(region=region).values("app_id"))
-        )
+        calls = calls.filter(audit.region_condition(EnvelopeCall, region))
     rows = calls.values("status_code").order_by().annotate(calls=Count("pk")).order_by("-calls", "status_code")[:limit]
     return [Refusal(row["status_code"], meaning_of(row["status_code"]), row["calls"]) for row in rows]
 
