@@ -240,7 +240,7 @@ class PublicationDelivery(models.Model):
         permissions = [("retry_publicationdelivery", "立即重试发布投递")]
 
     def __str__(self) -> str:
-        return f"{self.publication} → {self.region_id} #{self.sequence}"
+        return f"{self.publication}（投递至{self.region.name}，地区序号 {self.sequence}）"
 
 
 class PublicationChannel(models.Model):
@@ -256,4 +256,4 @@ class PublicationChannel(models.Model):
         verbose_name_plural = "地区发布通道"
 
     def __str__(self) -> str:
-        return f"发布通道 {self.region_id}"
+        return f"{self.region.name}发布通道"

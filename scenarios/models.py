@@ -210,7 +210,7 @@ class ScenarioConfirmation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.region_id} {self.get_decision_display()} r{self.revision}"
+        return f"{self.region.name}对第 {self.revision} 版的决定：{self.get_decision_display()}"
 
 
 class EventKind(models.TextChoices):
@@ -245,7 +245,7 @@ class ScenarioEvent(models.Model):
         indexes = [models.Index(fields=["scenario_list", "at"], name="scenario_event_time")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} r{self.revision}"
+        return f"{self.get_kind_display()}（第 {self.revision} 版）"
 
 
 class RegionAdministrator(models.Model):
@@ -261,4 +261,4 @@ class RegionAdministrator(models.Model):
         ordering = ["region", "user"]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.region_id}"
+        return f"{self.user.get_username()}（{self.region.name}地区管理员）"
