@@ -2,7 +2,8 @@
 
 The models refuse too (``evidence.models.AppendOnlyModel``); the triggers also stop raw SQL and
 other programs using the database. ``verify_evidence`` is what detects a change made by someone
-who dropped them.
+who dropped them. TRUNCATE is left to the database's privileges (Django's test runner empties
+tables with it): the hub's database role should not own these tables in production.
 """
 
 from django.db import migrations
@@ -38,10 +39,6 @@ def create(apps, schema_editor):
                 f"CREATE TRIGGER {no_delete} BEFORE DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change()"
             )
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse_change()"
-            )
     elif vendor == "sqlite":
         for table in TABLES:
             no_update, no_delete = trigger_names(table)
@@ -64,7 +61,6 @@ def drop(apps, schema_editor):
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_update} ON {table}")
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_delete} ON {table}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
         else:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_update}")
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_delete}")
