@@ -28,7 +28,7 @@ def trigger_names(table: str) -> tuple[str, str]:
 def create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FUNCTION)
+        schema_editor.execute(POSTGRES_FUNCTION, params=None)
         for table in TABLES:
             no_update, no_delete = trigger_names(table)
             schema_editor.execute(
