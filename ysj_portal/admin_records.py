@@ -33,6 +33,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from sharing.holders import face_number_key, holder_key_of_number
 from ysj_protocol import regions, status
@@ -78,6 +79,7 @@ class KeysetChangeList(ChangeList):
             # A full identity number searched for leaves the request here: it is matched by its
             # digests, never sent to the database, and neither the search box nor any link shows it.
             self.params.pop(SEARCH_VAR, None)
+            self.filter_params.pop(SEARCH_VAR, None)
             self.params[HOLDER_VAR] = digests
             self.filter_params[HOLDER_VAR] = [digests]
             self.query = ""
@@ -320,6 +322,17 @@ class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """
         holder = holder_key_of_number(term) if self.holder_field else ""
         return f"{holder}.{face_number_key(term)}" if holder else ""
+
+    def get_preserved_filters(self, request: HttpRequest) -> str:
+        # The links to each record keep the list's filters: with the digests, not the number.
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        digests = self.number_digests(term) if term else ""
+        if not digests:
+            return super().get_preserved_filters(request)
+        params = request.GET.copy()
+        params.pop(SEARCH_VAR, None)
+        params[HOLDER_VAR] = digests
+        return urlencode({"_changelist_filters": params.urlencode()})
 
     def holder_condition(self, holder: str, face_number: str) -> Q:
         """The rows naming the holder (digests only); a model may add rows listing the face number."""
