@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from . import services
-from .models import CallConfirmation, Conflict, CosignedCheckpoint, WitnessedLog, WitnessReset
+from . import checking, services
+from .models import CallCheck, CallCheckState, Conflict, CosignedCheckpoint, WitnessedLog, WitnessReset
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -110,8 +110,23 @@ class WitnessResetAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in WitnessReset._meta.fields]
 
 
-@admin.register(CallConfirmation)
-class CallConfirmationAdmin(ReadOnlyAdmin):
-    list_display = ("call", "index", "checkpoint_size", "confirmed_at")
+@admin.register(CallCheck)
+class CallCheckAdmin(ReadOnlyAdmin):
+    """Each checked call; above the list, how many served calls are confirmed, pending, missing."""
+
+    list_display = ("call", "state_flag", "index", "checkpoint_size", "attempts", "checked_at", "detail")
+    list_filter = ("state",)
     list_select_related = ("call",)
-    readonly_fields = [f.name for f in CallConfirmation._meta.fields]
+    readonly_fields = [f.name for f in CallCheck._meta.fields]
+    change_list_template = "admin/node_witness/callcheck/change_list.html"
+
+    @admin.display(description="结果")
+    def state_flag(self, obj: CallCheck) -> str:
+        if obj.state == CallCheckState.MISMATCH:
+            return format_html('<strong style="color:#ba2121">{}</strong>', obj.get_state_display())
+        return obj.get_state_display()
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**(extra_context or {}), "evidence_summary": checking.summary()}
+        )

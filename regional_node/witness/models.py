@@ -4,8 +4,8 @@
 plus a refusal: once a checkpoint validly signed by the log contradicts what this witness
 cosigned, the witness keeps the evidence (``Conflict``) and cosigns nothing more of that log until
 an operator lifts the refusal (``WitnessReset``). ``CosignedCheckpoint`` is the history.
-``CallConfirmation`` records that a call this node served is in the log (section 3 of
-``docs/evidence.md``), without touching ``CallLog``.
+``CallCheck`` records that a call this node served is in the log (``docs/evidence.md``),
+without touching ``CallLog``.
 """
 
 from __future__ import annotations
@@ -133,21 +133,40 @@ class WitnessReset(models.Model):
         return f"{self.log} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class CallConfirmation(models.Model):
-    """A call this node served, found in the hub's evidence log under a checkpoint it cosigned."""
+class CallCheckState(models.TextChoices):
+    CONFIRMED = "confirmed", "已确认入账"
+    ABSENT = "absent", "尚未找到"
+    UNWITNESSED = "unwitnessed", "已入账，待本节点见证"
+    MISMATCH = "mismatch", "不一致"
+
+
+class CallCheck(models.Model):
+    """The check that a call this node served is in the hub's evidence log, under a checkpoint it cosigned.
+
+    A row exists once the call was looked for; ``confirmed`` rows are final. A call without a row,
+    or not confirmed, is pending while young and missing once older than
+    ``NODE_EVIDENCE_MISSING_SECONDS`` (``checking.summary``).
+    """
 
     call = models.OneToOneField(
-        "node_exchange.CallLog", verbose_name="调用记录", on_delete=models.CASCADE, related_name="evidence"
+        "node_exchange.CallLog",
+        verbose_name="调用记录",
+        on_delete=models.CASCADE,
+        related_name="evidence_check",
     )
-    index = models.BigIntegerField("日志条目序号")
-    checkpoint_size = models.BigIntegerField("所依据检查点的条目数")
-    leaf_hash = models.CharField("叶哈希（十六进制）", max_length=64)
-    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+    state = models.CharField("结果", max_length=16, choices=CallCheckState.choices, db_index=True)
+    index = models.BigIntegerField("日志条目序号", null=True, blank=True)
+    checkpoint_size = models.BigIntegerField("所依据检查点的条目数", null=True, blank=True)
+    leaf_hash = models.CharField("叶哈希（十六进制）", max_length=64, blank=True)
+    detail = models.CharField("说明", max_length=255, blank=True)
+    attempts = models.PositiveIntegerField("核对次数", default=0)
+    checked_at = models.DateTimeField("最近核对时间", db_index=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "调用存证确认"
-        verbose_name_plural = "调用存证确认"
+        verbose_name = "调用存证核对"
+        verbose_name_plural = "调用存证核对"
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.call_id} → #{self.index}"
+        return f"{self.call_id} {self.get_state_display()}"

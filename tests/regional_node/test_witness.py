@@ -7,9 +7,11 @@ starts from a forgotten state (``witness_reset --forget``), as an operator would
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -34,7 +36,6 @@ def witness_node(tmp_path_factory, node_template):
         tmp_path_factory.mktemp("witness-node"),
         workers=2,
         NODE_DRILLS="0",
-        DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
     )
     node.start()
     yield node
@@ -47,6 +48,28 @@ def node(witness_node):
     post(witness_node, request_for(tree_of(1), 1, old=0))  # makes sure the log's row exists
     witness_node.manage("witness_reset", "--reason", "测试开始", "--operator", "tests", "--forget")
     return witness_node
+
+
+@contextlib.contextmanager
+def admin_client(node) -> Iterator[httpx.Client]:
+    """An HTTP client logged in to the node's admin as a superuser (created on first use)."""
+    node.extra_env["DJANGO_SUPERUSER_PASSWORD"] = ADMIN_PASSWORD
+    try:
+        node.manage("createsuperuser", "--noinput", "--username", "witness-admin", "--email", "a@example.cn")
+    except RuntimeError as exc:  # already there from an earlier test
+        assert "already" in str(exc) or "已" in str(exc)
+    with httpx.Client(base_url=node.url, timeout=30, follow_redirects=False) as client:
+        client.get("/admin/login/")
+        login = client.post(
+            "/admin/login/?next=/admin/",
+            data={
+                "username": "witness-admin",
+                "password": ADMIN_PASSWORD,
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+        )
+        assert login.status_code == 302, login.text
+        yield client
 
 
 def tree_of(n: int, tag: bytes = b"call") -> ReferenceTree:
@@ -215,21 +238,7 @@ def test_admin_action_lifts_a_refusal_with_reason_and_operator(node):
     assert post(node, request_for(honest, 4, old=0)).status_code == 200
     assert post(node, request_for(forked, 4, old=4)).status_code == 409
     assert post(node, request_for(honest, 4, old=4)).status_code == 409
-    try:
-        node.manage("createsuperuser", "--noinput", "--username", "witness-admin", "--email", "a@example.cn")
-    except RuntimeError as exc:
-        assert "already" in str(exc) or "已" in str(exc)
-    with httpx.Client(base_url=node.url, timeout=30, follow_redirects=False) as client:
-        client.get("/admin/login/")
-        login = client.post(
-            "/admin/login/?next=/admin/",
-            data={
-                "username": "witness-admin",
-                "password": ADMIN_PASSWORD,
-                "csrfmiddlewaretoken": client.cookies["csrftoken"],
-            },
-        )
-        assert login.status_code == 302, login.text
+    with admin_client(node) as client:
         changelist = client.get("/admin/node_witness/witnessedlog/")
         assert "拒绝见证" in changelist.text
         (pk,) = set(re.findall(r'name="_selected_action" value="(\d+)"', changelist.text))
