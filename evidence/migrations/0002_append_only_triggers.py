@@ -25,47 +25,47 @@ def trigger_names(table: str) -> tuple[str, str]:
     return f"{table}_no_update", f"{table}_no_delete"
 
 
-def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
+def create_statements(vendor: str) -> list[str]:
+    """The SQL creating the triggers on ``vendor`` (also used by the tests that drop and restore them)."""
+    statements = []
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FUNCTION, params=None)
+        statements.append(POSTGRES_FUNCTION)
         for table in TABLES:
-            no_update, no_delete = trigger_names(table)
-            schema_editor.execute(
-                f"CREATE TRIGGER {no_update} BEFORE UPDATE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change()"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {no_delete} BEFORE DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change()"
-            )
+            for name, event in zip(trigger_names(table), ("UPDATE", "DELETE"), strict=True):
+                statements.append(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change()"
+                )
     elif vendor == "sqlite":
         for table in TABLES:
-            no_update, no_delete = trigger_names(table)
-            schema_editor.execute(
-                f"CREATE TRIGGER {no_update} BEFORE UPDATE ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'evidence log is append-only: UPDATE refused'); END"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {no_delete} BEFORE DELETE ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'evidence log is append-only: DELETE refused'); END"
-            )
+            for name, event in zip(trigger_names(table), ("UPDATE", "DELETE"), strict=True):
+                statements.append(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'evidence log is append-only: {event} refused'); END"
+                )
     else:  # pragma: no cover - the project runs on these two only
         raise RuntimeError(f"no append-only triggers for database {vendor}")
+    return statements
+
+
+def drop_statements(vendor: str) -> list[str]:
+    statements = []
+    for table in TABLES:
+        for name in trigger_names(table):
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}" if vendor == "postgresql"
+                              else f"DROP TRIGGER IF EXISTS {name}")
+    if vendor == "postgresql":
+        statements.append("DROP FUNCTION IF EXISTS evidence_refuse_change()")
+    return statements
+
+
+def create(apps, schema_editor):
+    for statement in create_statements(schema_editor.connection.vendor):
+        schema_editor.execute(statement, params=None)
 
 
 def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in TABLES:
-        no_update, no_delete = trigger_names(table)
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_update} ON {table}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_delete} ON {table}")
-        else:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_update}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {no_delete}")
-    if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS evidence_refuse_change()")
+    for statement in drop_statements(schema_editor.connection.vendor):
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):

@@ -9,8 +9,10 @@ _triggers = importlib.import_module("evidence.migrations.0002_append_only_trigge
 
 def set_triggers(enabled: bool) -> None:
     """Create or drop the append-only triggers, as an operator with the schema's rights could."""
-    with connection.schema_editor() as editor:
-        (_triggers.create if enabled else _triggers.drop)(None, editor)
+    statements = (_triggers.create_statements if enabled else _triggers.drop_statements)(connection.vendor)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def wipe_log() -> None:
