@@ -29,10 +29,10 @@ def demo_app(app_id: str = "app-sh-counter") -> DemoCredentials:
 def kit_client(base_url: str, app: DemoCredentials, **options: Any) -> Client:
     """The kit's client for a demo application, at the hub unless told otherwise."""
     options.setdefault("provider_key", hub_public_key())
+    options.setdefault("app_secret", app.app_secret)
     return Client(
         base_url,
         app_id=app.app_id,
-        app_secret=app.app_secret,
         corp_name=app.corp_name,
         corp_code=app.corp_code,
         private_key=sm2.PrivateKey.from_hex(read_private_key_file(app.key_path)),

@@ -156,6 +156,7 @@ class Client:
         self.attempts: list[tuple[str, str]] = []
         self._token = access_token
         self._token_expires = access_expires  # epoch seconds
+        self._token_obtained = time.time()
         self._token_lock = threading.Lock()
         self._envelope = envelope_client.EnvelopeClient(
             envelope_client.Peer(base_url=self.base_url, public_key=provider_key, name=self.base_url),
@@ -248,17 +249,23 @@ class Client:
             raise BadAnswer(f"12.2.1 应答未给出令牌：{data.get('msg', '')}")
         registration = results.Registration.read(data)
         self._token = registration.access_token
+        self._token_obtained = time.time()
         self._token_expires = registration.expires_at.timestamp() if registration.expires_at else None
         if self.on_token is not None:
             self.on_token(registration)
         return registration
 
     def access_token(self) -> str:
-        """The current access token, obtained or renewed first when missing or about to expire."""
+        """The current access token, obtained or renewed first when missing or about to expire.
+
+        "About to expire" is within ``renew_margin`` seconds of the expiry, or within the second
+        half of the token's life when that is shorter (a short-lived token is not renewed at once).
+        """
         with self._token_lock:
-            expiring = (
-                self._token_expires is not None and time.time() >= self._token_expires - self.renew_margin
-            )
+            expiring = False
+            if self._token_expires is not None:
+                margin = min(self.renew_margin, max(0.0, (self._token_expires - self._token_obtained) / 2))
+                expiring = time.time() >= self._token_expires - margin
             if not self._token or (expiring and self.app_secret):
                 self.register()
             return self._token
