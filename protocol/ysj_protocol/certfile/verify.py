@@ -33,7 +33,14 @@ from ysj_protocol.crypto import sm2, sm3
 from . import ofd as ofd_format
 from . import pdf as pdf_format
 from . import pdf_signature
-from .cms import SM2_SM3_OID, SM3_OID, ParsedSignature, SignatureFormatError, parse_signed_data
+from .cms import (
+    SM2_SM3_OID,
+    SM3_OID,
+    ParsedSignature,
+    SignatureFormatError,
+    der_prefix_length,
+    parse_signed_data,
+)
 from .countersign import MAX_SIGNATURES, original_path
 from .errors import CertFileError
 from .model import CertificateData
@@ -369,7 +376,15 @@ def _inspect_ofd(content: bytes) -> tuple[_Signed, _Signed | None]:
         raise _Fail(VerificationCode.MULTIPLE_SIGNATURES, "one signature listed twice")
     signed = []
     for signature_path, value_path, _ in located:
-        signed.append((_parse_signature(package.files[value_path]), signature_path, value_path))
+        value = package.files[value_path]
+        # SignedValue.dat is the DER and nothing else (a PDF's /Contents has padding, a file does not).
+        try:
+            exact = der_prefix_length(value) == len(value)
+        except SignatureFormatError as exc:
+            raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, str(exc)) from exc
+        if not exact:
+            raise _Fail(VerificationCode.BAD_SIGNATURE_FORMAT, "bytes after the signature in SignedValue")
+        signed.append((_parse_signature(value), signature_path, value_path))
     if len(located) == 1:
         signature_path, value_path, signature_xml = located[0]
         _check_ofd_references(package.files, signature_xml, {package.signatures_loc, signature_path, value_path})
