@@ -59,8 +59,11 @@ def refusal_text(refusal: WitnessRefusal) -> str:
 
 
 def answer_of(refusal: WitnessRefusal) -> tuple[bytes, str]:
-    """The body and media type of a refusal: tlog-witness's size for a 409 that has one, else text."""
-    if refusal.http_status == 409 and refusal.current_size is not None:
+    """The body and media type of a refusal: tlog-witness's size for a stale 409, else the reason.
+
+    A fork is answered with its reason, not the size, so that the log does not retry from it.
+    """
+    if refusal.http_status == 409 and refusal.current_size is not None and not refusal.evidence:
         return refusal.body()
     return (refusal_text(refusal) + "\n").encode("utf-8"), "text/plain; charset=utf-8"
 

@@ -152,6 +152,7 @@ def test_fork_is_kept_as_evidence_and_refused_until_reset(node):
     assert post(node, request_for(honest, 9, old=0)).status_code == 200
     response = post(node, request_for(forked, 9, old=9))
     assert response.status_code == 409
+    assert response.headers["content-type"].startswith("text/plain") and "分叉" in response.text
     # From now on every checkpoint of the log is refused, honest ones too, with the reason.
     more = tree_of(12)
     for body in (request_for(more, 12, old=9), request_for(honest, 9, old=9)):
