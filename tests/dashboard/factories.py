@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalog.models import DeliveryState, Publication, PublicationDelivery
+from catalog.models import DeliveryState, Publication, PublicationChannel, PublicationDelivery
 from scenarios.models import ScenarioEvent, ScenarioList
 from trust.models import EnvelopeCall, Region
 from ysj_protocol.records import MADE, SERVED
@@ -36,11 +36,13 @@ def call(*, to: str | None = None, served_for: str | None = None, at: datetime |
 
 def delivery(region: Region, *, state: str = DeliveryState.PENDING, age: timedelta = timedelta(0), error: str = "",
              code: str = "X") -> PublicationDelivery:
-    """An outbox row for ``region`` created ``age`` ago (sequence numbers taken past the existing ones)."""
+    """An outbox row for ``region`` created ``age`` ago, numbered by the region's channel as the outbox does."""
     publication = Publication.objects.create(kind="catalog", action="publish", code=code, object_id=1, payload={})
-    last = PublicationDelivery.objects.filter(region=region).order_by("-sequence").values_list("sequence", flat=True).first()
+    channel, _ = PublicationChannel.objects.get_or_create(region=region)  # the outbox's own sequence
+    channel.last_sequence += 1
+    channel.save(update_fields=["last_sequence"])
     row = PublicationDelivery.objects.create(
-        publication=publication, region=region, sequence=(last or 0) + 1, state=state, last_error=error,
+        publication=publication, region=region, sequence=channel.last_sequence, state=state, last_error=error,
         last_attempt_at=timezone.now() if error else None,
         delivered_at=timezone.now() if state == DeliveryState.DELIVERED else None,
     )
