@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+from ysj_protocol import regions
+from ysj_protocol import status as st
 
 from . import delivery, services
 from .admin_refusal import RefusalAwareAdminMixin
@@ -20,6 +22,11 @@ from .errors import GovernanceError
 from .models import CatalogEntry, CatalogStatus, DeliveryState, Publication, PublicationDelivery
 from .outbox import enqueue_delivery
 from .paging import EstimatedCountPaginator
+
+
+def all_parties() -> str:
+    """``上海、江苏、浙江、安徽四地``: every party of the table, as the messages name them (five with a fifth)."""
+    return f"{regions.places_text()}{regions.parties_label()}"
 
 
 class ShareWindowFilter(admin.SimpleListFilter):
@@ -60,7 +67,7 @@ class CatalogEntryForm(forms.ModelForm):
         instance = self.instance
         edited = [name for name in self.changed_data if name != "change_reason"]
         if instance.pk and instance.status == CatalogStatus.PUBLISHED and edited and not data.get("change_reason"):
-            self.add_error("change_reason", "修改已发布的证照目录须填写变更说明（将同步发布到三省一市）")
+            self.add_error("change_reason", f"修改已发布的证照目录须填写变更说明（将同步发布到{all_parties()}）")
         if instance.pk and instance.first_published_at and "type_code" in self.changed_data:
             self.add_error("type_code", "证照类型代码在发布后不可修改")
         return data
@@ -83,7 +90,7 @@ def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, act
             except GovernanceError as exc:
                 modeladmin.message_user(request, str(exc), messages.ERROR)
         if done:
-            modeladmin.message_user(request, f"已{verb} {done} 条，并已写入向三省一市发布的投递队列。", messages.SUCCESS)
+            modeladmin.message_user(request, f"已{verb} {done} 条，并已写入向{all_parties()}发布的投递队列。", messages.SUCCESS)
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -95,6 +102,7 @@ def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, act
         "verb": verb,
         "opts": modeladmin.model._meta,
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "parties_text": all_parties(),
     }
     return TemplateResponse(request, "admin/catalog/confirm_action.html", context)
 
@@ -102,6 +110,7 @@ def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, act
 @admin.register(CatalogEntry)
 class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = CatalogEntryForm
+    object_history_list_template = "admin/catalog/object_history_list.html"
     list_display = ("type_code", "type_name", "authority_name", "status_badge", "share_window", "updated_at")
     list_display_links = ("type_code", "type_name")
     list_filter = ("status", ShareWindowFilter, "holder_type", "authority_name")
@@ -148,7 +157,7 @@ class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     def _can_publish(self, request: HttpRequest) -> bool:
         return request.user.has_perm("catalog.publish_catalogentry")
 
-    @admin.action(description="发布所选证照目录到三省一市", permissions=["publish"])
+    @admin.action(description="发布所选证照目录到各地区", permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return _confirm_action(
             self, request, queryset, title="确认发布证照目录", verb="发布", action="publish_selected", needs_reason=False,
@@ -166,10 +175,40 @@ class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         return self._can_publish(request)
 
 
+# Regions and users are named as text: their pages answer 403 to region administrators.
+@admin.display(description="地区")
+def region_name(obj) -> str:
+    return obj.region.name
+
+
+@admin.display(description="操作人")
+def actor_name(obj) -> str:
+    return obj.actor.get_username() if obj.actor_id else "系统"
+
+
+def status_text(recorded: str) -> str:
+    """A recorded ``status`` or ``status/http`` with its meaning from the table (``ysj_protocol.status``)."""
+    if not recorded:
+        return "—"
+    code, _, http = recorded.partition("/")
+    known = st.lookup(code)
+    meaning = known.message if known is not None else "未知状态码"
+    return f"{code}（{meaning}）" + (f"，HTTP {http}" if http else "")
+
+
+@admin.display(description="最近应答状态")
+def delivery_status(obj) -> str:
+    return status_text(obj.last_status)
+
+
 class DeliveryInline(ReadOnlyTabularInline):
     model = PublicationDelivery
-    fields = ("region", "sequence", "state", "attempts", "last_status", "last_error", "next_attempt_at", "delivered_at")
+    fields = (region_name, "sequence", "state", "attempts", delivery_status, "last_error", "next_attempt_at",
+              "delivered_at")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("region")
 
 
 @admin.register(Publication)
@@ -178,7 +217,8 @@ class PublicationAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "action")
     search_fields = ("code", "id")
     list_select_related = ("actor",)
-    readonly_fields = ("id", "kind", "action", "code", "object_id", "payload", "published_at", "actor", "reason")
+    readonly_fields = ("id", "kind", "action", "code", "object_id", "payload", "published_at", actor_name, "reason")
+    fields = readonly_fields
     inlines = (DeliveryInline,)
     paginator = EstimatedCountPaginator
     date_hierarchy = "published_at"
@@ -187,16 +227,17 @@ class PublicationAdmin(ReadOnlyAdmin):
 @admin.register(PublicationDelivery)
 class PublicationDeliveryAdmin(ReadOnlyAdmin):
     list_display = (
-        "id", "region", "sequence", "what", "state_badge", "attempts", "last_status", "short_error",
+        "id", "region", "sequence", "what", "state_badge", "attempts", "status_meaning", "short_error",
         "next_attempt_at", "delivered_at",
     )
     list_filter = ("state", "region", "publication__kind", "publication__action")
     search_fields = ("publication__code", "publication__id")
     list_select_related = ("region", "publication")
     readonly_fields = (
-        "publication", "region", "sequence", "state", "attempts", "next_attempt_at", "last_attempt_at",
-        "last_status", "last_error", "delivered_at", "duplicate", "created_at",
+        "publication", region_name, "sequence", "state_badge", "attempts", "next_attempt_at", "last_attempt_at",
+        "status_meaning", "last_error", "delivered_at", "duplicate_text", "created_at",
     )
+    fields = readonly_fields
     actions = ("retry_now",)
     list_per_page = 100
     paginator = EstimatedCountPaginator
@@ -209,7 +250,20 @@ class PublicationDeliveryAdmin(ReadOnlyAdmin):
     @admin.display(description="投递状态", ordering="state")
     def state_badge(self, obj: PublicationDelivery) -> str:
         colours = {DeliveryState.DELIVERED: "#2e7d32", DeliveryState.PENDING: "#ef6c00", DeliveryState.FAILED: "#b71c1c"}
-        return format_html('<b style="color:{}">{}</b>', colours[obj.state], obj.get_state_display())
+        label = obj.get_state_display()
+        if obj.state == DeliveryState.DELIVERED and obj.duplicate:
+            label = f"{label}（重复，地区已收到过）"  # delivered: the region had it already, nothing is wrong
+        return format_html('<b style="color:{}">{}</b>', colours[obj.state], label)
+
+    @admin.display(description="重复投递")
+    def duplicate_text(self, obj: PublicationDelivery) -> str:
+        if obj.state != DeliveryState.DELIVERED:
+            return "—"
+        return "重复（地区已收到过）" if obj.duplicate else "否（首次送达）"
+
+    @admin.display(description="最近应答状态", ordering="last_status")
+    def status_meaning(self, obj: PublicationDelivery) -> str:
+        return status_text(obj.last_status)
 
     @admin.display(description="最近错误")
     def short_error(self, obj: PublicationDelivery) -> str:

@@ -139,9 +139,19 @@ class RegionActorInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("region", "actor")
 
 
+    # Names as text: a link to the region or the user would answer 403 to a region administrator.
+    @admin.display(description="地区")
+    def region_name(self, obj) -> str:
+        return obj.region.name if obj.region_id else "—"
+
+    @admin.display(description="操作人")
+    def actor_name(self, obj) -> str:
+        return obj.actor.get_username() if obj.actor_id else "系统"
+
+
 class ConfirmationInline(RegionActorInline):
     model = ScenarioConfirmation
-    fields = ("revision", "region", "decision", "reason", "actor", "decided_at")
+    fields = ("revision", "region_name", "decision", "reason", "actor_name", "decided_at")
     readonly_fields = fields
     ordering = ("-revision", "region__division_code")
     verbose_name_plural = "各地区决定（全部修订版本）"
@@ -149,7 +159,7 @@ class ConfirmationInline(RegionActorInline):
 
 class EventInline(RegionActorInline):
     model = ScenarioEvent
-    fields = ("at", "kind", "revision", "region", "actor", "reason")
+    fields = ("at", "kind", "revision", "region_name", "actor_name", "reason")
     readonly_fields = fields
     ordering = ("-at", "-id")
     verbose_name_plural = "流转记录"
@@ -160,6 +170,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = ScenarioListForm
     change_list_template = "admin/scenarios/scenariolist/change_list.html"
     change_form_template = "admin/scenarios/scenariolist/change_form.html"
+    object_history_list_template = "admin/catalog/object_history_list.html"
     list_display = ("code", "name", "status_badge", "round_badge", "revision", "regions_at_a_glance", "updated_at")
     list_display_links = ("code", "name")
     list_filter = (AwaitingMyRegionFilter, "status", "round_state", "proposed_by")
@@ -171,14 +182,14 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("entries", "applications", "based_on")
     inlines = (ConfirmationInline, EventInline)
     readonly_fields = (
-        "status", "round_state", "revision", "proposed_by", "published_revision", "published_name",
+        "status", "round_state", "revision", "proposed_by_name", "published_revision", "published_name",
         "published_entry_list", "published_valid_start", "published_valid_end", "first_published_at", "updated_at",
     )
     fieldsets = (
         ("清单（工作版本）", {"fields": ("code", "name", "entries", "valid_start", "valid_end", "description", "based_on")}),
         ("应用系统（9 c）", {"fields": ("applications",)}),
         ("变更说明", {"fields": ("change_reason",)}),
-        ("确认与发布", {"fields": ("status", "round_state", "revision", "proposed_by")}),
+        ("确认与发布", {"fields": ("status", "round_state", "revision", "proposed_by_name")}),
         (f"已发布版本（{regions.parties_label()}确认后生效）", {
             "classes": ("collapse",),
             "fields": ("published_revision", "published_name", "published_entry_list", "published_valid_start",
@@ -307,6 +318,10 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
                 )
         return initial
 
+    @admin.display(description="登记地区")
+    def proposed_by_name(self, obj: ScenarioList) -> str:
+        return obj.proposed_by.name if obj.proposed_by_id else "—"
+
     @admin.display(description="已发布的关联证照目录")
     def published_entry_list(self, obj: ScenarioList) -> str:
         return "、".join(str(e) for e in obj.published_entries.all()) or "—"
@@ -424,7 +439,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
                 return self._back(obj)
             obj.refresh_from_db()
             if result.published:
-                message = f"{services.parties_label(obj)}均已确认，本清单已发布，并已写入向{self.parties_text(obj)}发布的投递队列。"
+                message = f"{services.parties_label(obj)}均已确认，本清单已发布，并已写入向{regions.places_text()}{regions.parties_label()}发布的投递队列。"
             elif form.cleaned_data["decision"] == Decision.REJECTED:
                 message = f"已代表{region.name}驳回第 {obj.revision} 版。{services.after_rejection(obj)}"
             else:
@@ -469,6 +484,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": title, "object": obj, "opts": self.model._meta, "form": form, "verb": verb,
+            "parties_text": f"{regions.places_text()}{regions.parties_label()}",
         }
         return TemplateResponse(request, "admin/scenarios/scenariolist/reason.html", context)
 
@@ -493,3 +509,24 @@ class RegionAdministratorAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name")
     list_select_related = ("user", "region")
     autocomplete_fields = ("user",)
+
+    def get_fields(self, request: HttpRequest, obj: RegionAdministrator | None = None):
+        # Read-only viewers (region administrators) see names, not links to user and region pages
+        # they may not open.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ("user_name", "region_name", "created_at")
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: RegionAdministrator | None = None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ("user_name", "region_name", "created_at")
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description="用户")
+    def user_name(self, obj: RegionAdministrator) -> str:
+        full = obj.user.get_full_name()
+        return f"{obj.user.get_username()}（{full}）" if full else obj.user.get_username()
+
+    @admin.display(description="所属地区")
+    def region_name(self, obj: RegionAdministrator) -> str:
+        return obj.region.name
