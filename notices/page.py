@@ -45,12 +45,14 @@ REFUSALS = {
 
 
 class Refused(Exception):
-    """The page refuses the attempt; ``message`` says why, in Chinese; ``http_status`` how."""
+    """The page refuses the attempt; ``message`` says why, in Chinese; ``http_status`` how; ``reason``
+    names it for the log (a status code or a word: nothing of the code or its holder)."""
 
-    def __init__(self, message: str, http_status: int = 400) -> None:
+    def __init__(self, message: str, http_status: int = 400, reason: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.http_status = http_status
+        self.reason = reason or str(http_status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ def take_attempt(client: str, *, now: dt.datetime | None = None) -> None:
         attempts=F("attempts") + 1
     )
     if not counted:
-        raise Refused("尝试次数过多，请稍后再试。", http_status=429)
+        raise Refused("尝试次数过多，请稍后再试。", http_status=429, reason="rate_limited")
 
 
 def _consume(decoded: DecodedServiceCode, now: dt.datetime) -> None:
@@ -89,12 +91,14 @@ def _consume(decoded: DecodedServiceCode, now: dt.datetime) -> None:
         return
     digest = sm3_hex(decoded.replay_key.encode("utf-8"))
     if AcceptedServiceCode.objects.filter(nonce_hash=digest).exists():
-        raise Refused(REFUSALS[st.SERVICE_CODE_REPLAYED.code], http_status=409)
+        raise Refused(REFUSALS[st.SERVICE_CODE_REPLAYED.code], http_status=409, reason=st.SERVICE_CODE_REPLAYED.code)
     try:
         with transaction.atomic():
             PresentedServiceCode.objects.create(nonce_hash=digest, expires_at=decoded.expires_at or now)
     except IntegrityError:
-        raise Refused(REFUSALS[st.SERVICE_CODE_REPLAYED.code], http_status=409) from None
+        raise Refused(
+            REFUSALS[st.SERVICE_CODE_REPLAYED.code], http_status=409, reason=st.SERVICE_CODE_REPLAYED.code
+        ) from None
 
 
 def open_notices(*, code_text: str, now: dt.datetime | None = None) -> HolderView:
@@ -103,7 +107,8 @@ def open_notices(*, code_text: str, now: dt.datetime | None = None) -> HolderVie
     try:
         decoded = decode_service_code(code_text, now=now)
     except EnvelopeError as exc:
-        raise Refused(REFUSALS.get(exc.status.code, REFUSALS[st.SERVICE_CODE_INVALID.code])) from None
+        message = REFUSALS.get(exc.status.code, REFUSALS[st.SERVICE_CODE_INVALID.code])
+        raise Refused(message, reason=exc.status.code) from None
     _consume(decoded, now)
     holder = decoded_holder(decoded)
     holder_key = holder_key_of(holder)

@@ -7,6 +7,8 @@ from elsewhere: the page is one small HTML document that works on a phone.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,6 +19,8 @@ from trust.services import client_ip
 
 from . import page
 from .forms import ServiceCodeForm
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "notices/holder_notices.html"
 
@@ -40,5 +44,6 @@ def holder_notices(request: HttpRequest) -> HttpResponse:
             return _render(request, {"form": form}, status=400)
         shown = page.open_notices(code_text=form.cleaned_data["code"])
     except page.Refused as refused:
+        logger.info("holder page refused a service code: %s", refused.reason)
         return _render(request, {"form": ServiceCodeForm(), "error": refused.message}, status=refused.http_status)
     return _render(request, {"form": ServiceCodeForm(), "shown": shown})
