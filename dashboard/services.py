@@ -91,6 +91,7 @@ class WaitingList:
     since: datetime
     waited: timedelta
     undecided: list[str] = field(default_factory=list)  # names of the regions that have not decided yet
+    own: bool = False  # registered by the viewing region, which decides on it like every other (9 a)
 
 
 @dataclass(slots=True)
@@ -109,7 +110,9 @@ class Rows:
     rows: list
 
 
-def waiting_lists(lists: QuerySet[ScenarioList], *, now: datetime, limit: int = ROWS_SHOWN) -> Rows:
+def waiting_lists(
+    lists: QuerySet[ScenarioList], *, now: datetime, region: Region | None = None, limit: int = ROWS_SHOWN
+) -> Rows:
     """The lists waiting longest first, with how long and for whom (three queries)."""
     shown = list(
         lists.annotate(since=round_opened_at()).select_related("proposed_by").order_by("since", "pk")[:limit]
@@ -128,6 +131,7 @@ def waiting_lists(lists: QuerySet[ScenarioList], *, now: datetime, limit: int = 
             since=scenario.since,
             waited=now - scenario.since,
             undecided=[parties.name_of(code) for code in scenario.needed_regions if code not in decided.get(scenario.pk, set())],
+            own=region is not None and scenario.proposed_by_id == region.pk,
         )
         for scenario in shown
     ]
@@ -290,7 +294,7 @@ def home_figures(*, user: AbstractBaseUser, now: datetime | None = None) -> Home
     region = region_of(user)
     waiting = rejected = None
     if user.has_perm("scenarios.view_scenariolist"):
-        waiting = waiting_lists(awaiting_decision(region=region) if region else pending_rounds(), now=now)
+        waiting = waiting_lists(awaiting_decision(region=region) if region else pending_rounds(), now=now, region=region)
         rejected = rejected_lists(rejected_registrations(region=region))
     statuses = region_statuses(region=region, now=now) if sees_regions(user, region) else []
     checkpoints = checkpoints_lacking_witness()

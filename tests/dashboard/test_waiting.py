@@ -22,13 +22,15 @@ def codes(rows: services.Rows) -> list[str]:
     return [row.scenario.code for row in rows.rows]
 
 
-def test_a_list_waits_for_the_other_regions_not_for_the_registering_one():
+def test_a_list_waits_for_every_region_of_its_round_the_registering_one_marked_as_its_own():
     admins = four_admins()
     proposed("L-1", by="SH")
     sh = services.home_figures(user=admins["SH"])
     zj = services.home_figures(user=admins["ZJ"])
     assert sh.waiting.count == 1  # registering is not confirming: SH decides too
+    assert sh.waiting.rows[0].own
     assert zj.waiting.count == 1
+    assert not zj.waiting.rows[0].own
     assert codes(zj.waiting) == ["L-1"]
     assert zj.waiting.rows[0].undecided == ["上海市", "江苏省", "浙江省", "安徽省"]
 
