@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from reportlab.pdfbase import pdfmetrics
@@ -68,8 +68,22 @@ def text_width_pt(text: str, size_pt: float) -> float:
     return pdfmetrics.stringWidth(text, pdf_font(), size_pt)
 
 
+#: Always in an OFD subset, so that texts differing only in numbers and Latin letters (the bizNum,
+#: the time) share one cached subset.
+ASCII_PRINTABLE = frozenset(chr(code) for code in range(0x20, 0x7F))
+
+
 def subset_ttf(text: str) -> bytes:
-    """A TrueType font holding only the glyphs of `text`, for embedding in an OFD package."""
+    """A TrueType font holding the glyphs of `text` and of printable ASCII, for an OFD package.
+
+    Subsetting takes about a second; an application marks many files with the same scenario and
+    organisation, so subsets are cached by their non-ASCII characters.
+    """
+    return _subset(frozenset(text) - ASCII_PRINTABLE)
+
+
+@lru_cache(maxsize=32)
+def _subset(characters: frozenset[str]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont as ToolsFont
 
@@ -83,7 +97,7 @@ def subset_ttf(text: str) -> bytes:
     options.notdef_outline = True
     options.layout_features = []
     subsetter = subset.Subsetter(options=options)
-    subsetter.populate(text=text)
+    subsetter.populate(text="".join(sorted(characters | ASCII_PRINTABLE)))
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)
