@@ -42,10 +42,27 @@ def _timeout() -> float:
     return float(getattr(settings, "YSJ_EVIDENCE_WITNESS_TIMEOUT", 3.0))
 
 
-def _request(region: Region, checkpoint: Checkpoint, old_size: int) -> httpx.Response:
+@dataclass(slots=True)
+class _Answer:
+    status: int = 0
+    content_type: str = ""
+    text: str = ""
+    error: str = ""
+
+
+def _body(checkpoint: Checkpoint, old_size: int) -> bytes:
+    """The add-checkpoint request from ``old_size`` (the consistency proof is read here, on the caller's thread)."""
     proof = consistency_proof(old_size, checkpoint.size) if 0 < old_size < checkpoint.size else []
-    body = witness.add_checkpoint_request(old_size=old_size, proof=proof, note=checkpoint.note)
-    return httpx.post(witness_url(region), content=body, timeout=_timeout())
+    return witness.add_checkpoint_request(old_size=old_size, proof=proof, note=checkpoint.note)
+
+
+def _post(url: str, body: bytes) -> _Answer:
+    """One request to a witness; no database access (runs on a helper thread)."""
+    try:
+        response = httpx.post(url, content=body, timeout=_timeout())
+    except httpx.HTTPError as exc:
+        return _Answer(error=f"{type(exc).__name__}: {exc}"[:200])
+    return _Answer(response.status_code, response.headers.get("content-type", ""), response.text)
 
 
 def _cosignature(region: Region, checkpoint: Checkpoint, answer: str) -> tuple[str, int]:
@@ -65,20 +82,24 @@ def _cosignature(region: Region, checkpoint: Checkpoint, answer: str) -> tuple[s
     raise ValueError("no cosignature of the region's key in the answer")
 
 
-def _ask(region: Region, checkpoint: Checkpoint, old_size: int) -> tuple[str, int] | str:
-    """The verified cosignature, or an error text (no database access: runs on a helper thread)."""
+def _outcome(region: Region, checkpoint: Checkpoint, answer: _Answer) -> tuple[str, int] | str:
+    """The verified cosignature, or why there is none; a 409 naming the witness's size is retried once."""
+    if answer.status == 409 and answer.content_type.startswith(witness.SIZE_CONTENT_TYPE):
+        try:
+            their_size = int(answer.text.strip())
+        except ValueError:
+            return f"HTTP 409 with an unreadable size: {answer.text[:60]!r}"
+        if not 0 <= their_size <= checkpoint.size:
+            return f"witness is at size {their_size}, beyond this checkpoint"
+        answer = _post(witness_url(region), _body(checkpoint, their_size))
+    if answer.error:
+        return answer.error
+    if answer.status != 200:
+        return f"HTTP {answer.status}: {answer.text[:120].strip()}"
     try:
-        response = _request(region, checkpoint, old_size)
-        if response.status_code == 409 and response.headers.get("content-type", "").startswith(witness.SIZE_CONTENT_TYPE):
-            their_size = int(response.text.strip())
-            if their_size > checkpoint.size:
-                return f"witness is at size {their_size}, beyond this checkpoint"
-            response = _request(region, checkpoint, their_size)
-        if response.status_code != 200:
-            return f"HTTP {response.status_code}: {response.text[:120].strip()}"
-        return _cosignature(region, checkpoint, response.text)
-    except (httpx.HTTPError, ValueError, LookupError) as exc:
-        return f"{type(exc).__name__}: {exc}"[:200]
+        return _cosignature(region, checkpoint, answer.text)
+    except ValueError as exc:
+        return str(exc)
 
 
 def collect_cosignatures(*, checkpoint: Checkpoint | None = None) -> list[Outcome]:
@@ -92,10 +113,12 @@ def collect_cosignatures(*, checkpoint: Checkpoint | None = None) -> list[Outcom
         return []
     states = {state.region: state for state in WitnessState.objects.filter(region__in=[r.code for r in regions])}
     sizes = {r.code: min(states[r.code].size, checkpoint.size) if r.code in states else 0 for r in regions}
+    bodies = {size: _body(checkpoint, size) for size in set(sizes.values())}
     with ThreadPoolExecutor(max_workers=len(regions), thread_name_prefix="evidence-witness") as pool:
-        answers = list(pool.map(lambda r: _ask(r, checkpoint, sizes[r.code]), regions))
+        answers = list(pool.map(lambda r: _post(witness_url(r), bodies[sizes[r.code]]), regions))
     outcomes = []
-    for region, answer in zip(regions, answers, strict=True):
+    for region, raw in zip(regions, answers, strict=True):
+        answer = _outcome(region, checkpoint, raw)
         if isinstance(answer, str):
             logger.warning("witness %s did not cosign checkpoint %d: %s", region.code, checkpoint.size, answer)
             WitnessState.objects.update_or_create(region=region.code, defaults={"last_error": answer[:200]})
