@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from ysj_protocol import status as st
 from ysj_protocol.client import ClientError, EnvelopeClient, Peer, StatusError
+from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.envelope import load_json
 from ysj_protocol.tlog import hashing, proofs
 
@@ -46,6 +47,8 @@ INCLUSION_PATH = "/evidence/proof/inclusion"
 BATCH = 500
 #: A call not found is asked for again after this many seconds at the soonest.
 RECHECK_SECONDS = 60.0
+#: The digest of an empty body: what the hub records as the answer of a call that got none.
+EMPTY_DIGEST = sm3_hex(b"")
 
 
 class HubUnavailable(Exception):
@@ -228,6 +231,10 @@ def check_call(call: CallLog, *, hub: HubEvidence, size: int, root: bytes, now: 
         detail = "条目记录的摘要与本节点的调用记录不一致"
         if request_digest == call.request_digest.lower():
             detail = f"应答摘要不一致：日志 {response_digest or '（空）'}，本节点 {call.response_digest}"
+            if response_digest in ("", EMPTY_DIGEST):
+                detail = (
+                    "日志记录融合共享服务系统未收到本节点的应答（超时或连接中断），与本节点已作答的记录不一致"
+                )
         _save(call, state=CallCheckState.MISMATCH, now=now, detail=detail, **common)
         return CallCheckState.MISMATCH
     if index >= size:

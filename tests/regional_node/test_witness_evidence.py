@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,13 +27,14 @@ import pytest
 from regional_node.demo import DEMO_HOLDERS
 from ysj_protocol import envelope, profile
 from ysj_protocol import status as st
+from ysj_protocol.crypto.sm3 import sm3_hex
 from ysj_protocol.records import CallRecord
 from ysj_protocol.tlog import note, witness
 from ysj_protocol.tlog.note import Checkpoint
 
 from ..keys import hub_key
 from ..protocol.test_tlog_reference import ReferenceTree
-from ..regional import make_node, node_key
+from ..regional import REPO_ROOT, make_node, node_key
 from .helpers import search_params
 from .test_witness import admin_client
 
@@ -217,13 +221,18 @@ def test_the_story_of_a_region_checking_its_calls(node, fake_hub):
     finally:
         fake_hub.lie_about_path = False
     assert totals(output)["不一致"] == 2 and "不一致 2" in output
+    # A call whose answer the hub logs as never received (the digest of nothing).
+    (unanswered,) = served_calls(node, 1)
+    fake_hub.add(unanswered, response_digest=sm3_hex(b""))
+    witness_size(node, fake_hub, 5, 6)
+    assert totals(check(node))["不一致"] == 3
 
     # A call the hub never logged: pending, then missing once older than the limit (its record
     # is made two hours older in the node's database rather than waiting).
     served_calls(node, 1)
     assert totals(check(node))["待确认"] == 1
     backdate_last_served_call(node, hours=2)
-    assert totals(check(node)) == {"已确认": 3, "待确认": 0, "缺失": 1, "不一致": 2}
+    assert totals(check(node)) == {"已确认": 3, "待确认": 0, "缺失": 1, "不一致": 3}
 
     # The node admin shows the counts, missing and mismatched in red.
     with admin_client(node) as client:
@@ -231,7 +240,8 @@ def test_the_story_of_a_region_checking_its_calls(node, fake_hub):
     assert page.status_code == 200
     assert "已确认入账 <strong>3</strong>" in page.text
     assert 'style="color:#ba2121;font-weight:bold">缺失 1</span>' in page.text
-    assert 'style="color:#ba2121;font-weight:bold">不一致 2</span>' in page.text
+    assert 'style="color:#ba2121;font-weight:bold">不一致 3</span>' in page.text
+    assert "未收到本节点的应答" in page.text
 
 
 def test_a_hub_that_cannot_be_reached_stops_the_run_and_records_nothing(
@@ -255,3 +265,25 @@ def test_a_hub_that_cannot_be_reached_stops_the_run_and_records_nothing(
         assert totals(output) == {"已确认": 0, "待确认": 1, "缺失": 0, "不一致": 0}
     finally:
         lonely.stop()
+
+
+def test_the_check_runs_in_a_loop_until_terminated(node):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "regional_node", "check_evidence", "--loop", "--every", "0.2"],
+        cwd=REPO_ROOT,
+        env=node.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while sum("本次核对" in line for line in lines) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sum("本次核对" in line for line in lines) >= 3, lines
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
