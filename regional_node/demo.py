@@ -672,3 +672,24 @@ def certificates_for_region(region: str) -> list[DemoCertificate]:
 
 def regions_of(holder: DemoHolder, *, valid_only: bool = True) -> set[str]:
     return {c.region for c in certificates_of(holder) if not valid_only or c.status == VALID}
+
+
+# ---------------------------------------------------------------------- the node's demo administrator
+
+#: The superuser of each demo node's admin pages (``/admin/``), created by the demo launcher
+#: (``ysj_portal.demo``) and printed with the other demo accounts.
+NODE_ADMIN = "node_admin"
+NODE_ADMIN_PASSWORD = "ysj-demo-2026"  # noqa: S105 - demo only, the same as the hub's demo accounts
+
+
+def ensure_node_superuser() -> None:
+    """Create the demo node superuser, or reset its password; runs inside a node's own process.
+
+    Django is imported here only, so that this module stays readable without it.
+    """
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username=NODE_ADMIN)
+    user.is_active = user.is_staff = user.is_superuser = True
+    user.set_password(NODE_ADMIN_PASSWORD)
+    user.save()

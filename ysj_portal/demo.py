@@ -256,6 +256,18 @@ def register_node_applications(nodes: list[Child]) -> int:
     return registered
 
 
+def create_node_superusers(nodes: list[Child]) -> None:
+    """Each node's demo superuser (``regional_node.demo.NODE_ADMIN``), for the node admin link printed."""
+    for child in nodes:
+        result = subprocess.run(  # noqa: S603 - our own program, fixed argument list
+            [sys.executable, "-m", "regional_node", "shell", "-c",
+             "from regional_node.demo import ensure_node_superuser; ensure_node_superuser()"],
+            cwd=REPO_ROOT, env=child.env, capture_output=True, text=True, timeout=120, check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{child.name} 创建节点管理员失败：{result.stderr.strip()[-500:]}")
+
+
 def hub_children(host: str, port: int, workers: int) -> list[Child]:
     env = _child_env(DJANGO_SETTINGS_MODULE="ysj_portal.settings")
     # Download addresses (12.1.6, 12.1.7) must point at where this demo hub really listens.
@@ -383,6 +395,7 @@ def application_lines(hub_url: str) -> list[str]:
 
 def account_lines(hub_url: str) -> list[str]:
     """The demo region administrators and application systems that ``load_demo`` created."""
+    from regional_node.demo import NODE_ADMIN, NODE_ADMIN_PASSWORD
     from scenarios.demo import ADMINS, AUDITOR, DEMO_PASSWORD
 
     lines = [
@@ -390,11 +403,12 @@ def account_lines(hub_url: str) -> list[str]:
         for code, username in ADMINS.items()
     ]
     lines.append(f"  审计员 {AUDITOR}（只读，各地区）密码 {DEMO_PASSWORD}  治理门户 /admin/")
+    lines.append(f"  节点管理员 {NODE_ADMIN}（各地区节点的超级用户）密码 {NODE_ADMIN_PASSWORD}  节点管理 节点地址加 /admin/")
     return lines + application_lines(hub_url)
 
 
 def summary(host: str, port: int, base_port: int) -> str:
-    from regional_node.demo import DEMO_COMPANY, DEMO_PERSON, regions_of
+    from regional_node.demo import DEMO_COMPANY, DEMO_PERSON, NODE_ADMIN, regions_of
 
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a listen address
     hub = f"http://{shown_host}:{port}"
@@ -408,7 +422,7 @@ def summary(host: str, port: int, base_port: int) -> str:
     for code in REGION_ORDER:
         url = node_url(code, base_port)
         lines.append(
-            f"    {code}  {url}   节点管理 {url}/admin/   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}"
+            f"    {code}  {url}   节点管理 {url}/admin/（{NODE_ADMIN}）   日志 {_var_dir() / 'nodes' / code.lower() / 'node.log'}"
         )
     lines.append(
         f"  本地区应用系统经本地区节点调用：节点地址加 /ysj，接口路径与融合共享服务系统相同"
@@ -524,6 +538,7 @@ def run(host: str, port: int, base_port: int, workers: int) -> int:
                 return 130
             child.wait_ready()
         register_node_applications(nodes)
+        create_node_superusers(nodes)
         print(summary(host, port, base_port), flush=True)
         sweeper = OutboxSweeper()
         while not stopping:
