@@ -10,6 +10,7 @@ log's integrator, run by both workers from beat, integrates every entry once.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -17,14 +18,17 @@ from contextlib import ExitStack, contextmanager
 
 import httpx
 import pytest
+from django.core.management import call_command
 
 from catalog.models import CatalogEntry, DeliveryState, Publication, PublicationDelivery
+from evidence.models import Checkpoint, EntryKind, EvidenceEntry, PendingEntry
 from regional_node.demo import DEMO_PERSON
 from tests.catalog.factories import CatalogEntryFactory
 from tests.factories import ApplicationFactory
 from tests.keys import hub_key, key_for
 from tests.publication.helpers import continue_sequences, node_publications, wait_for
 from tests.sharing.factories import session_for
+from trust.models import EnvelopeCall
 from ysj_protocol import status as st
 from ysj_protocol.client import EnvelopeClient, Peer
 
@@ -138,6 +142,22 @@ def test_what_one_instance_changes_the_other_honours_on_its_next_call(
             listing = other.call("/api/v1/catalogs/query", {}, head={"accessToken": fresh.access_token}, check=False)
         assert listing.ok, listing.message
         assert entry.type_code in {item["certificateTypeCode"] for item in listing.data["dataList"]}
+
+        # Beat runs the integrator every few seconds on both workers; one at a time integrates.
+        def integrated() -> bool:
+            latest = Checkpoint.objects.order_by("-size").first()
+            return PendingEntry.objects.count() == 0 and latest is not None and latest.size == EvidenceEntry.objects.count()
+
+        assert wait_for(integrated, timeout=60), "entries left unintegrated or unsigned"
+        indexes = list(EvidenceEntry.objects.order_by("index").values_list("index", flat=True))
+        assert indexes == list(range(len(indexes))), "the log has gaps or repeats"
+        leaves = [bytes(h) for h in EvidenceEntry.objects.values_list("leaf_hash", flat=True)]
+        assert len(leaves) == len(set(leaves)), "an entry was integrated twice"
+        served = EnvelopeCall.objects.filter(direction="in").count()
+        assert EvidenceEntry.objects.filter(kind=EntryKind.SERVED).count() == served
+        out = io.StringIO()
+        call_command("verify_evidence", stdout=out)  # raises CommandError naming the first bad entry
+        assert f"{len(indexes)} 个条目" in out.getvalue(), out.getvalue()
 
         for client in clients.values():
             client.close()
