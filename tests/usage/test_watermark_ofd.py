@@ -7,6 +7,7 @@ geometry of the text objects, and the embedded font's coverage of every characte
 import io
 import math
 import posixpath
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -131,6 +132,26 @@ def test_the_lines_run_diagonally_across_the_page():
         advances = [float(v) for v in code.get("DeltaX").split()]
         assert len(advances) == len(USE.text) - 1 and all(v > 0 for v in advances)
         assert obj.find("ofd:FillColor", NS).get("Alpha") == obj.get("Alpha") == "76"
+
+
+def sizes_and_widths(use) -> list[tuple[float, float]]:
+    """(font size, line width) of each text object of the first page's watermark, in mm."""
+    files = zip_files(watermark(genuine_ofd(), file_format="ofd", use=use))
+    [annot] = next(iter(annotations_of(files).values()))
+    out = []
+    for obj in annot.iter(ofd_format.q("TextObject")):
+        advances = [float(v) for v in obj.find("ofd:TextCode", NS).get("DeltaX").split()]
+        out.append((float(obj.get("Size")), sum(advances)))
+    return out
+
+
+def test_a_long_text_is_set_smaller_to_fit_the_diagonal():
+    long_use = replace(USE, item_org="长三角生态绿色一体化发展示范区执行委员会政务服务中心综合窗口办公室")
+    diagonal = math.hypot(210, 297)
+    [(usual, _), *_] = sizes_and_widths(USE)
+    for size, width in sizes_and_widths(long_use):
+        assert size < usual
+        assert width <= 0.8 * diagonal
 
 
 def test_the_package_still_reads_and_keeps_the_region_signed_document():

@@ -72,11 +72,12 @@ class Placement:
     """Where the text goes on a page of width x height (any unit): angle and size, same unit."""
 
     angle: float  # radians, anticlockwise from the page's horizontal
-    size: float  # font size
+    size: float  # font size, in the page's unit
     offsets: tuple[float, ...]  # distance of each line from the centre, across the diagonal
 
     @classmethod
     def for_page(cls, width: float, height: float, text_width_at_1: float, unit_per_pt: float) -> Placement:
+        """`text_width_at_1`: the text's width at font size 1, in the same unit (a pure ratio)."""
         diagonal = math.hypot(width, height)
         size = min(MAX_SIZE_PT * unit_per_pt, DIAGONAL_SHARE * diagonal / max(text_width_at_1, 1e-6))
         short = min(width, height)
@@ -230,7 +231,7 @@ def _watermark_ofd(data: bytes, text: str) -> bytes:
         _insert_in_order(document, element, _CT_DOCUMENT_ORDER)
     annotations_dir = posixpath.dirname(annotations_path)
 
-    width_at_1 = fonts.text_width_pt(text, 1.0) * PT_TO_MM
+    width_at_1 = fonts.text_width_pt(text, 1.0)  # the text's width per unit of font size, any unit
     today = datetime.now(UTC).date().isoformat()
     for index, page in enumerate(pages.findall(q("Page"))):
         page_id = page.get("ID") or ""
