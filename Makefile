@@ -7,7 +7,7 @@ VAR := var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint format bench keys migrate serve clean secrets
+.PHONY: demo test install lint format bench drill keys migrate serve clean secrets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lint: install
 
 bench: install secrets
 	$(WITH_SECRETS) $(PY) benchmarks/run_all.py
+
+# Mixed load over the whole chain, then faults under it (PostgreSQL on 127.0.0.1; its own Redis).
+# DRILL_ARGS, e.g. "--minutes 5 --fault-seconds 60" or "--quick".
+drill: install secrets
+	$(WITH_SECRETS) $(PY) benchmarks/drill_mixed.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VAR) .pytest_cache .hypothesis
