@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.apps import apps
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from scenarios.permissions import AUDITORS
 from trust.models import Region, TrustedApplication
@@ -45,8 +45,10 @@ def _calls(region: Region) -> Q:
 
 
 def _retrievals(region: Region) -> Q:
-    obtained = apps.get_model("sharing", "RetrievedCertificate").objects.filter(region=region)
-    return Q(application__region=region) | Q(pk__in=obtained.values("retrieval_id"))
+    # EXISTS per row (the items' retrieval index), not IN over every item of the region: a page
+    # reads its rows newest first and stops after one page.
+    items = apps.get_model("sharing", "RetrievedCertificate").objects
+    return Q(application__region=region) | Q(Exists(items.filter(retrieval=OuterRef("pk"), region=region)))
 
 
 def _entries(region: Region) -> Q:
