@@ -175,7 +175,14 @@ class Retrieval(models.Model):
         verbose_name = "证照获取记录"
         verbose_name_plural = "证照获取记录"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["application", "created_at"], name="sharing_retrieval_app_time")]
+        indexes = [
+            models.Index(fields=["application", "created_at"], name="sharing_retrieval_app_time"),
+            # The audit pages: a call's retrievals by request, and the lists by scenario list and
+            # operator, newest first.
+            models.Index(fields=["request_id"], name="sharing_retrieval_request"),
+            models.Index(fields=["scenario_code", "-id"], name="sharing_retrieval_scenario"),
+            models.Index(fields=["operator", "-id"], name="sharing_retrieval_operator"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.biz_num}"

@@ -347,7 +347,12 @@ class EnvelopeCall(models.Model):
         verbose_name = "接口调用记录"
         verbose_name_plural = "接口调用记录"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["endpoint", "created_at"], name="trust_call_endpoint_time")]
+        indexes = [
+            models.Index(fields=["endpoint", "created_at"], name="trust_call_endpoint_time"),
+            # The audit pages: a call's other records by request, and the lists by status, newest first.
+            models.Index(fields=["request_id"], name="trust_call_request"),
+            models.Index(fields=["status_code", "-id"], name="trust_call_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.endpoint} {self.status_code or self.http_status}"
