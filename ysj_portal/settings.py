@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Each operation lists the head.status codes it can answer (trust.envelope.schema.ENDPOINT_STATUSES).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "trust.envelope.schema.postprocess_statuses",
+    ],
 }
 
 # The hub's own SM2 key pair: never in the database, never shown in the admin.
