@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfWriter
 
-from ysj_protocol.certfile import VerificationCode, verify_file
+from ysj_protocol.certfile import CertFileError, VerificationCode, render_pdf, verify_file
 from ysj_protocol.certfile import countersign as countersign_module
-from ysj_protocol.certfile.countersign import countersign_ofd, countersign_pdf
+from ysj_protocol.certfile.countersign import countersign_ofd, countersign_pdf, original_revision
 from ysj_protocol.certfile.signer import ApplicationSignerInfo
 from ysj_protocol.crypto import sm2
 
-from .factories import genuine_ofd, genuine_pdf, region_key, registry
+from .factories import genuine_ofd, genuine_pdf, make_certificate, region_key, registry, zip_files
 
 APP_KEY = sm2.PrivateKey.generate()
 
@@ -83,3 +83,27 @@ def test_the_application_is_the_certificates_cn_and_the_result_says_so(fmt):
     assert result.application.app_id == "app-1"
     assert result.application.signed_at == datetime(2026, 11, 30, tzinfo=UTC)
     assert result.signer_fingerprint == region_key("SH").public_key.fingerprint()
+
+
+@pytest.mark.parametrize("fmt", ["PDF", "OFD"])
+def test_the_regions_file_is_taken_back_out_whole(fmt):
+    """From a watermarked and countersigned file: exactly what the region issued, which any
+    one-signature verifier (the hub's 12.1.10 among them) accepts as issued."""
+    from ysj_protocol.usage import UseContext, watermark
+
+    issued = genuine_pdf() if fmt == "PDF" else genuine_ofd()
+    use = UseContext(scenario_name="不动产登记", biz_num="B1", item_org="某中心", time=datetime.now(UTC))
+    countersign = countersign_pdf if fmt == "PDF" else countersign_ofd
+    signed = countersign(watermark(issued, file_format=fmt, use=use), APP_KEY, application())
+    original = original_revision(signed, fmt)
+    if fmt == "PDF":
+        assert original == issued
+    else:
+        assert zip_files(original) == zip_files(issued)
+    result = verify_file(original, fmt, registry())
+    assert result.ok and result.application is None
+
+
+def test_a_file_without_a_signature_has_no_original():
+    with pytest.raises(CertFileError):
+        original_revision(render_pdf(make_certificate()), "PDF")

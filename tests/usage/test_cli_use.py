@@ -60,6 +60,11 @@ def test_apply_then_open_then_verify(ysj, tmp_path, fmt, content):
     checked = verify_file(out.read_bytes(), fmt.upper(), registry(), {APP: ysj.key.public_key}.get)
     assert checked.ok and checked.application.app_id == APP
     assert answer(ysj("use", "verify", str(out)))["appId"] == APP
+    # The file the region issued, taken back out, verifies as issued.
+    issued = tmp_path / f"issued-again.{fmt}"
+    answer(ysj("use", "original", str(out), "--out", str(issued)))
+    again = verify_file(issued.read_bytes(), fmt.upper(), registry())
+    assert again.ok and again.application is None
 
 
 def test_watermark_and_sign_step_by_step(ysj, tmp_path):

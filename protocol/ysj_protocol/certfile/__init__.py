@@ -13,7 +13,7 @@ Regional nodes use the generation and signing side; the hub's file-verification 
 signature; `verify_file` then checks both and names the application. Nothing here depends on Django.
 """
 
-from .countersign import countersign_ofd, countersign_pdf
+from .countersign import countersign_ofd, countersign_pdf, original_revision
 from .errors import CertFileError
 from .model import REGIONS, CertificateData, Region, new_internal_id
 from .ofd import render_ofd, sign_ofd
@@ -44,6 +44,7 @@ __all__ = [
     "countersign_ofd",
     "countersign_pdf",
     "new_internal_id",
+    "original_revision",
     "parse_qr_reference",
     "qr_reference",
     "render_ofd",

@@ -10,7 +10,10 @@ signed the file, so nothing the region signed is rewritten:
   every file of the package but the three signature files of its own, the region's signature
   files included. A file the watermark had to change (`Document.xml`) keeps its bytes as the
   region signed them under `<doc>/Originals/<path>` (`ORIGINALS_DIR`), which the verifier uses
-  to check the region's References against the original revision.
+  to check the region's References against the original revision; so does `Signatures.xml`.
+
+`original_revision` takes the file the region issued back out of a countersigned one, for any
+verifier that knows only one signature per file.
 
 The signer certificate's subject is O = "电子证照应用系统", CN = appId: the verifier reads the appId
 from it and compares the key with that application's registered key.
@@ -159,6 +162,8 @@ def countersign_ofd(ofd_bytes: bytes, private_key: sm2.PrivateKey, signer: Appli
     else:
         signatures_path = package.signatures_loc
         signatures = ofd_format.parse_xml(package.read(signatures_path), "Signatures")
+        # The list as the region left it, so that its file can be taken out whole (`original_revision`).
+        keep_original(files, package.doc_dir, signatures_path)
     entries = signatures.findall(q("Signature"))
     if len(entries) >= MAX_SIGNATURES:
         raise CertFileError("the OFD already carries an application signature")
@@ -199,3 +204,78 @@ def countersign_ofd(ofd_bytes: bytes, private_key: sm2.PrivateKey, signer: Appli
     files[signature_path] = signature_xml
     files[value_path] = build_signed_data(sm3.sm3_digest(signature_xml), private_key, signer)
     return ofd_format.write_package(files.items())
+
+
+# ---------------------------------------------------------------- the region's file, taken back out
+
+
+def original_revision(content: bytes, file_format: str) -> bytes:
+    """The file as the issuing region signed it, from a watermarked and countersigned one.
+
+    PDF: the prefix ending where the region's signature ends. OFD: the files its References name,
+    with their region-signed bytes from `Originals/`, its own signature files and the signature
+    list as it left it. The result is not verified here: verify it like any issued file.
+    CertFileError if the file holds no such revision.
+    """
+    fmt = file_format.strip().upper() if isinstance(file_format, str) else ""
+    if fmt == "PDF":
+        return _original_pdf(content)
+    if fmt == "OFD":
+        return _original_ofd(content)
+    raise CertFileError(f"unsupported file format {file_format!r}")
+
+
+def _original_pdf(content: bytes) -> bytes:
+    from .pdf_signature import find_signatures
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        signatures = find_signatures(reader, content)
+    except CertFileError:
+        raise
+    except Exception as exc:  # pypdf raises many types for broken input
+        raise CertFileError(f"not a readable PDF: {exc}") from exc
+    ends = []
+    for signature in signatures:
+        values = signature.entries.get("/ByteRange")
+        if isinstance(values, list) and len(values) == 4 and all(type(v) is int for v in values):
+            ends.append(values[2] + values[3])
+    if not ends or min(ends) > len(content):
+        raise CertFileError("no signed revision in the PDF")
+    return content[: min(ends)]
+
+
+def _original_ofd(content: bytes) -> bytes:
+    q = ofd_format.q
+    package = ofd_format.Package(ofd_format.read_package(content))
+    if package.signatures_loc is None or package.signatures_loc not in package.files:
+        raise CertFileError("the OFD is not signed")
+    files = package.files
+    doc_dir = package.doc_dir
+
+    def as_signed(path: str) -> bytes:
+        return files.get(original_path(doc_dir, path), files.get(path, b""))
+
+    signatures = ofd_format.parse_xml(as_signed(package.signatures_loc), "Signatures")
+    entries = signatures.findall(q("Signature"))
+    if not entries:
+        raise CertFileError("the OFD is not signed")
+    signature_path = ofd_format.resolve(posixpath.dirname(package.signatures_loc), entries[0].get("BaseLoc"))
+    signature_xml = ofd_format.parse_xml(package.read(signature_path), "Signature")
+    value_path = ofd_format.resolve(posixpath.dirname(signature_path), signature_xml.findtext(q("SignedValue")))
+    if len(entries) > 1:  # a list written before the original was kept: keep the region's entry only
+        for extra in entries[1:]:
+            signatures.remove(extra)
+        signatures_bytes = ofd_format._xml(signatures)
+    else:
+        signatures_bytes = as_signed(package.signatures_loc)
+    out: dict[str, bytes] = {}
+    for reference in signature_xml.iterfind(f"{q('SignedInfo')}/{q('References')}/{q('Reference')}"):
+        path = ofd_format.resolve("", reference.get("FileRef"))
+        out[path] = package.read(original_path(doc_dir, path)) if original_path(doc_dir, path) in files else package.read(path)
+    out[package.signatures_loc] = signatures_bytes
+    out[signature_path] = package.read(signature_path)
+    out[value_path] = package.read(value_path)
+    ordered = {"OFD.xml": out.pop("OFD.xml")} if "OFD.xml" in out else {}
+    ordered.update(out)
+    return ofd_format.write_package(ordered.items())

@@ -4,6 +4,7 @@
     ysj use watermark FILE --out OUT ...   ysj use sign FILE --out OUT   ysj use store FILE
     ysj use open ID --out OUT      decrypt; checks the GCM tags and the application's signature
     ysj use verify FILE            the application's signature under its own key
+    ysj use original FILE --out OUT  the file as the region issued it, taken back out
     ysj use list | rewrap          stored files; move them to the current master key
 
 Master keys come from ``YSJ_STORE_KEYS`` (``k2:<32 hex>,k1:<32 hex>``, the first the current one),
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..app.errors import ConfigError, VerificationFailed
+from ..certfile.errors import CertFileError
 from ..usage import (
     KEYS_VARIABLE,
     MasterKeyError,
@@ -30,6 +32,7 @@ from ..usage import (
     UseContext,
     apply_11_4,
     check_signature,
+    original_revision,
     parse_master_keys,
     read_stored,
     rewrap,
@@ -188,6 +191,17 @@ def do_verify(args: argparse.Namespace) -> int:
 
 
 @_guarded
+def do_original(args: argparse.Namespace) -> int:
+    fmt = _format_of(args.file, args.format)
+    try:
+        original = original_revision(_read(args.file), fmt)
+    except CertFileError as exc:
+        raise UsageError(f"无法取出颁证地区签发的文件：{exc}") from exc
+    _write(args.out, original)
+    return _done(args, {"file": str(args.out), "bytes": len(original)}, f"已取出颁证地区签发的原文件：{args.out}")
+
+
+@_guarded
 def do_list(args: argparse.Namespace) -> int:
     keys, _ = _keys()
     store_dir = _store_dir(args)
@@ -274,6 +288,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = add_command(commands, "verify", help="以本应用公钥核验文件上的应用系统签名")
     _file_options(sub, out=False)
     sub.set_defaults(func=do_verify)
+
+    sub = add_command(commands, "original", help="从加水印、签名后的文件取出颁证地区签发的原文件")
+    _file_options(sub, out=True)
+    sub.set_defaults(func=do_original)
 
     sub = add_command(commands, "list", help="列出加密存储的文件（逐个校验）")
     _store_option(sub)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from ysj_protocol.certfile.countersign import original_revision
 from ysj_protocol.crypto import sm2
 
 from .context import UseContext
@@ -53,6 +54,7 @@ __all__ = [
     "apply_11_4",
     "check_signature",
     "open_stored",
+    "original_revision",
     "parse_master_keys",
     "read_stored",
     "rewrap",
