@@ -69,8 +69,18 @@ def answer_of(refusal: WitnessRefusal) -> tuple[bytes, str]:
 
 
 def add_checkpoint(*, request: bytes, now: int | None = None) -> str:
-    """Cosign the checkpoint of an add-checkpoint request: the cosignature line, or WitnessRefusal."""
+    """Cosign the checkpoint of an add-checkpoint request: the cosignature line, or WitnessRefusal.
+
+    The request is read and the hub's signature checked before the lock is taken; only the
+    comparison with the stored state, the proof (microseconds) and the cosignature are under it.
+    """
     origin = evidence_origin()
+    try:
+        submission = protocol.open_submission(
+            request, origin=origin, log_name=origin, log_public_key=hub_public_key()
+        )
+    except (note.NoteError, ValueError) as exc:  # defensive: anything malformed the parser let through
+        raise WitnessRefusal(400, str(exc), kind=protocol.MALFORMED) from None
     log = log_for(origin)
     now = int(time.time()) if now is None else now
     refusal: WitnessRefusal | None = None
@@ -79,12 +89,9 @@ def add_checkpoint(*, request: bytes, now: int | None = None) -> str:
         if log.refused:
             raise WitnessRefusal(409, f"log {origin!r} is refused since a conflict", kind=REFUSED)
         try:
-            result = protocol.witness(
+            result = protocol.decide(
+                submission,
                 state=log.state(),
-                request=request,
-                origin=origin,
-                log_name=origin,
-                log_public_key=hub_public_key(),
                 witness_name=witness_name(),
                 witness_key=node_private_key(),
                 now=now,
@@ -94,8 +101,6 @@ def add_checkpoint(*, request: bytes, now: int | None = None) -> str:
             if exc.evidence:
                 _refuse(log, exc, request)
             refusal = exc
-        except (note.NoteError, ValueError) as exc:  # defensive: anything malformed the parser let through
-            refusal = WitnessRefusal(400, str(exc), kind=protocol.MALFORMED)
         else:
             _record(log, result)
     if refusal is not None:

@@ -163,28 +163,44 @@ def open_checkpoint(
     return checkpoint, body, signatures
 
 
-def witness(
-    *,
-    state: WitnessState | None,
-    request: bytes,
-    origin: str,
-    log_name: str,
-    log_public_key,
-    witness_name: str,
-    witness_key,
-    now: int,
-    cosigned_root: Callable[[int], bytes | None] | None = None,
-) -> WitnessResult:
-    """The whole add-checkpoint decision, returning what a store needs to keep.
+@dataclass(frozen=True)
+class Submission:
+    """An add-checkpoint request read and its log signature verified: what ``decide`` needs."""
 
-    ``cosigned_root(size)``, when given, answers the root this witness cosigned at ``size`` (from
-    its history): a validly signed checkpoint contradicting it is a fork even when smaller than
-    the current size (a rollback to another history).
+    old_size: int
+    proof: list[bytes]
+    note_text: bytes
+    checkpoint: note.Checkpoint
+
+
+def open_submission(request: bytes, *, origin: str, log_name: str, log_public_key) -> Submission:
+    """Parse a request and check the log's signature (400, 404, 403), independently of any state.
+
+    A store calls this before taking its lock: the signature check is the expensive part.
     """
     old_size, proof, note_text = parse_add_checkpoint_request(request)
     checkpoint, _, _ = open_checkpoint(
         note_text, origin=origin, log_name=log_name, log_public_key=log_public_key
     )
+    return Submission(old_size=old_size, proof=proof, note_text=note_text, checkpoint=checkpoint)
+
+
+def decide(
+    submission: Submission,
+    *,
+    state: WitnessState | None,
+    witness_name: str,
+    witness_key,
+    now: int,
+    cosigned_root: Callable[[int], bytes | None] | None = None,
+) -> WitnessResult:
+    """Check a submission against the stored state; the new state and the cosignature, or a refusal.
+
+    ``cosigned_root(size)``, when given, answers the root this witness cosigned at ``size`` (from
+    its history): a validly signed checkpoint contradicting it is a fork even when smaller than
+    the current size (a rollback to another history).
+    """
+    checkpoint, old_size, proof = submission.checkpoint, submission.old_size, submission.proof
     current = state.size if state is not None else 0
 
     seen = state.root if state is not None and state.size == checkpoint.size else None
@@ -230,9 +246,33 @@ def witness(
         state=WitnessState(size=checkpoint.size, root=checkpoint.root),
         cosignature=line,
         checkpoint=checkpoint,
-        note_text=note_text,
+        note_text=submission.note_text,
         old_size=old_size,
         proof=proof,
+    )
+
+
+def witness(
+    *,
+    state: WitnessState | None,
+    request: bytes,
+    origin: str,
+    log_name: str,
+    log_public_key,
+    witness_name: str,
+    witness_key,
+    now: int,
+    cosigned_root: Callable[[int], bytes | None] | None = None,
+) -> WitnessResult:
+    """The whole add-checkpoint decision (``open_submission`` then ``decide``)."""
+    submission = open_submission(request, origin=origin, log_name=log_name, log_public_key=log_public_key)
+    return decide(
+        submission,
+        state=state,
+        witness_name=witness_name,
+        witness_key=witness_key,
+        now=now,
+        cosigned_root=cosigned_root,
     )
 
 
