@@ -16,6 +16,13 @@ both sizes, and the best time of each page at 10,000 not above 3x its best time 
 are printed too). Exit status 1 if a target is missed. ``--quick``: fewer rounds; ``--verbose``:
 each page's slowest queries; ``--keep``: keep the database for EXPLAIN (drop it afterwards).
 
+``--records``: the audit pages instead (call records, retrievals, evidence entries and
+checkpoints; ``ysj_portal.admin_records``), as the auditor and as SH's region administrator, at
+1,000 rows and at 1,000,000 rows of each record table (``--records-size N`` for another large
+size). Targets: the same number of queries at both sizes, no COUNT of a record table, and the best
+time of each page at the large size not above 3x its best time at 1,000. The rows are bulk
+inserted as the hub writes them; the entries' leaf hashes are random (the pages never read them).
+
 The data goes to a throwaway database created here and destroyed at the end, never to the
 developer's: a temporary SQLite file by default; with DATABASE_URL (PostgreSQL), a database named
 after it with the suffix ``_admin_bench`` on the same server.
@@ -354,10 +361,154 @@ def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int, i
     return min(samples) * 1000, statistics.median(samples) * 1000, counts.pop(), result_rows(response.content.decode())
 
 
+# --------------------------------------------------------------------------- audit record pages
+
+RECORDS_SMALL = 1_000
+RECORDS_LARGE = 1_000_000
+RECORDS_BATCH = 10_000
+HOLDER_NUMBER = "31010119900307123"  # the first 17 digits; the check character is computed
+
+
+class Records:
+    """Bulk-creates call records, retrievals and evidence entries, growing in steps (``--records``)."""
+
+    def __init__(self, data: Dataset) -> None:
+        from sharing.holders import holder_key_of_number
+        from tests.trust.holders import resident_id
+
+        self.data = data
+        self.apps = data.applications
+        self.total = 0
+        self.person = resident_id(HOLDER_NUMBER)
+        self.holder = holder_key_of_number(self.person)
+        self.now = timezone.now()
+
+    def grow(self, total: int) -> None:
+        import os
+
+        from evidence.models import Checkpoint, Cosignature, EvidenceEntry
+        from sharing.models import Retrieval, RetrievalKind
+        from trust.models import CallDirection, EnvelopeCall
+
+        for start in range(self.total, total, RECORDS_BATCH):
+            numbers = range(start, min(start + RECORDS_BATCH, total))
+            with transaction.atomic():
+                calls = EnvelopeCall.objects.bulk_create([
+                    EnvelopeCall(
+                        created_at=self.now - timedelta(seconds=total - n), direction=CallDirection.SERVED,
+                        account_id=self.apps[n % len(self.apps)].app_id, endpoint="/api/v1/certificates/search",
+                        http_status=200, status_code="2003" if n % 50 == 0 else "0", latency_ms=10.0,
+                        biz_num=f"BIZ-{n}", request_id=f"req-{n}", request_digest="a" * 64, response_digest="b" * 64,
+                    ) for n in numbers
+                ], batch_size=2_000)
+                Retrieval.objects.bulk_create([
+                    Retrieval(
+                        created_at=self.now - timedelta(seconds=total - n), kind=RetrievalKind.SEARCH,
+                        application=self.apps[n % len(self.apps)], holder_key=self.holder if n % 1000 == 0 else "",
+                        scenario_code=f"SC-{n % 100}", use_for="办理业务", item_name="企业开办", item_org="政务服务中心",
+                        operator=f"经办人{n % 500}", biz_num=f"BIZ-{n}", request_id=f"req-{n}", result_count=1,
+                    ) for n in numbers
+                ], batch_size=2_000)
+                EvidenceEntry.objects.bulk_create([
+                    EvidenceEntry(
+                        index=n, leaf=b'{"n":%d}' % n, leaf_hash=os.urandom(32), kind="served",
+                        at=self.now - timedelta(seconds=total - n), region=REGIONS[n % len(self.apps) % len(REGIONS)],
+                        application=self.apps[n % len(self.apps)].app_id, operator=f"经办人{n % 500}",
+                        holder_digest=self.holder if n % 1000 == 0 else "", scenario_code=f"SC-{n % 100}",
+                        biz_num=f"BIZ-{n}", endpoint="/api/v1/certificates/search",
+                        status_code="2003" if n % 50 == 0 else "0", request_id=f"req-{n}", call_id=call.pk,
+                    ) for n, call in zip(numbers, calls, strict=True)
+                ], batch_size=2_000)
+            print(f"    {min(start + RECORDS_BATCH, total):>9} rows of each", end="\r", flush=True)
+        with transaction.atomic():
+            checkpoint = Checkpoint.objects.create(size=total, root=os.urandom(32), note="bench")
+            for code in REGIONS[:2]:
+                Cosignature.objects.create(checkpoint=checkpoint, region=code, line="— bench", timestamp=0)
+        self.total = total
+        analyze()
+
+
+def records_main(rounds: int) -> int:
+    from scenarios.permissions import AUDITORS
+
+    large = int(sys.argv[sys.argv.index("--records-size") + 1]) if "--records-size" in sys.argv else RECORDS_LARGE
+    original_name = create_database()
+    try:
+        data = Dataset()
+        records = Records(data)
+        auditor = get_user_model().objects.create_user("auditor", is_staff=True)
+        auditor.groups.add(Group.objects.get(name=AUDITORS))
+        clients = {"审计员": Client(), "SH 地区管理员": Client()}
+        clients["审计员"].force_login(auditor)
+        clients["SH 地区管理员"].force_login(data.admins["SH"])
+        calls = reverse("admin:trust_envelopecall_changelist")
+        retrievals = reverse("admin:sharing_retrieval_changelist")
+        entries = reverse("admin:evidence_evidenceentry_changelist")
+        pages = {
+            "调用记录": calls,
+            "调用记录 状态2003": calls + "?status=2003",
+            "调用记录 地区JS": calls + "?region=JS",
+            "调用记录 业务编号": calls + "?biz_num=BIZ-777",
+            "调用记录 深翻页": calls + "?after=500",
+            "获取记录": retrievals,
+            "获取记录 清单": retrievals + "?scenario=SC-7",
+            "获取记录 经办人": retrievals + "?operator=经办人42",
+            "获取记录 证件号码": retrievals + f"?q={records.person}",
+            "存证条目": entries,
+            "存证条目 地区JS": entries + "?region=JS",
+            "存证条目 经办人": entries + "?operator=经办人42",
+            "存证条目 证件号码": entries + f"?q={records.person}",
+            "存证条目 日期": entries + f"?since={timezone.localdate()}",
+            "检查点": reverse("admin:evidence_checkpoint_changelist"),
+        }
+        results: dict[int, dict[tuple[str, str], tuple[float, float, int, int]]] = {}
+        counted: list[str] = []
+        for size in (RECORDS_SMALL, large):
+            started = time.perf_counter()
+            records.grow(size)
+            print(f"{size:>9} call records, retrievals and evidence entries loaded in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)
+            results[size] = {}
+            for who, client in clients.items():
+                for name, url in pages.items():
+                    with CaptureQueriesContext(connection) as queries:
+                        client.get(url)
+                    counted += [f"{who} {name}" for q in queries.captured_queries
+                                if "COUNT(" in q["sql"].upper() and any(
+                                    t in q["sql"] for t in ('"trust_envelopecall"', '"sharing_retrieval"',
+                                                            '"evidence_evidenceentry"'))]
+                    results[size][(who, name)] = measure(client, url, rounds)
+        print(f"\naudit record pages ({connection.vendor}, best / median of {rounds}, ms):")
+        print(f"  {'page':<24} {'@1k':>13} {'@' + format(large, ','):>15} {'ratio':>6} {'queries':>9} {'rows':>9}")
+        ok = not counted
+        for key in results[RECORDS_SMALL]:
+            small_ms, small_median, small_q, small_rows = results[RECORDS_SMALL][key]
+            large_ms, large_median, large_q, large_rows = results[large][key]
+            ratio = large_ms / small_ms
+            page_ok = ratio <= MAX_RATIO and small_q == large_q
+            ok &= page_ok
+            print(f"  {' '.join(key):<22} {small_ms:6.1f}/{small_median:6.1f} {large_ms:7.1f}/{large_median:7.1f} "
+                  f"{ratio:5.2f}x {small_q:>4}/{large_q:<4} {small_rows:>4}/{large_rows:<4}"
+                  f"{'' if page_ok else ' <-- MISSED'}")
+        if counted:
+            print("TARGET MISSED: a record table was counted on", ", ".join(sorted(set(counted))))
+        if not ok:
+            print(f"TARGET MISSED: equal query counts, no COUNT, at most {MAX_RATIO}x the 1,000-row time")
+        return 0 if ok else 1
+    finally:
+        if "--keep" in sys.argv:
+            print(f"kept the benchmark database {connection.settings_dict['NAME']}")
+        else:
+            connection.creation.destroy_test_db(original_name, verbosity=0)
+            shutil.rmtree(_TMP, ignore_errors=True)
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     rounds = 7 if quick else 21
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    if "--records" in sys.argv:
+        return records_main(rounds)
     original_name = create_database()
     try:
         data = Dataset()
