@@ -55,6 +55,10 @@ def _entries(region: Region) -> Q:
     return Q(region=region.code) | Q(relaying_region=region.code) | Q(application__in=_applications(region))
 
 
+def _notices(region: Region) -> Q:
+    return Q(application__region=region) | Q(relaying_region=region)
+
+
 def _everything(region: Region) -> Q:
     """Public data (checkpoints and their cosignatures reveal sizes and roots only)."""
     return Q()
@@ -67,6 +71,7 @@ SCOPES: dict[str, Callable[[Region], Q]] = {
     "evidence.EvidenceEntry": _entries,
     "evidence.Checkpoint": _everything,
     "evidence.Cosignature": _everything,
+    "notices.HolderNotice": _notices,
 }
 
 
