@@ -5,7 +5,8 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
 from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.pdfgen import canvas
 
@@ -112,6 +113,20 @@ def test_every_page_is_marked_whatever_its_size():
         width, height = image.size
         assert near(marked, width / 2, height / 2, radius=20)
         assert near(marked, 0.3 * width, 0.7 * height, radius=20)
+
+
+def test_a_page_whose_box_does_not_start_at_the_origin_is_marked_across_its_visible_area():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pages([A4]))))
+    writer.pages[0].mediabox = RectangleObject([100, 150, 100 + 420, 150 + 595])
+    writer.pages[0].cropbox = RectangleObject([100, 150, 100 + 420, 150 + 595])
+    out = io.BytesIO()
+    writer.write(out)
+    [image] = render_pages(watermark(out.getvalue(), file_format="pdf", use=USE))
+    marked = reddish(image)
+    width, height = image.size
+    assert (width, height) == (420, 595)
+    for t in (0.2, 0.5, 0.8):
+        assert near(marked, t * width, (1 - t) * height), t
 
 
 @pytest.mark.parametrize(
