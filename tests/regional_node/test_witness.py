@@ -8,11 +8,14 @@ starts from a forgotten state (``witness_reset --forget``), as an operator would
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -178,6 +181,41 @@ def test_rollback_to_another_history_is_a_fork(node):
     assert post(node, request_for(other, 6, old=0)).status_code == 409
     response = post(node, request_for(honest, 16, old=16))
     assert response.status_code == 409 and "停止见证" in response.text
+
+
+@pytest.fixture(scope="module")
+def postgres_witness_node(tmp_path_factory, node_template):
+    """The witness on PostgreSQL (a database of its own), when the suite runs on PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("the suite runs on SQLite: no PostgreSQL server to give the node")
+    import psycopg
+
+    name = f"ysj_witness_node_{uuid.uuid4().hex[:8]}"
+    server = urlsplit(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    node = make_node(
+        "SH",
+        node_template,
+        tmp_path_factory.mktemp("witness-node-pg"),
+        workers=2,
+        NODE_DRILLS="0",
+        NODE_DATABASE_URL=urlsplit(url)._replace(path=f"/{name}").geturl(),
+    )
+    node.manage("migrate", "--noinput", "-v", "0")
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_concurrent_requests_on_postgresql_cosign_exactly_one(postgres_witness_node):
+    """The row lock (SELECT ... FOR UPDATE) across the node's two processes on PostgreSQL."""
+    test_concurrent_requests_from_one_old_size_cosign_exactly_one(postgres_witness_node)
 
 
 def test_concurrent_requests_from_one_old_size_cosign_exactly_one(node):
