@@ -6,6 +6,8 @@ import dataclasses
 import functools
 from typing import Any, ClassVar
 
+from django.db import transaction
+
 from ysj_protocol import status as st
 from ysj_protocol.contrib import drf
 from ysj_protocol.crypto import sm2
@@ -38,6 +40,32 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
     #: The parameter carrying the holder token (7.2 a, 10.1 b); when the view's serializer requires
     #: it, its absence is the holder-token refusal 2011 of ``trust.access``, not a parameter error.
     holder_token_field: ClassVar[str] = "trustedToken"  # noqa: S105 - a parameter name, not a secret
+
+    def handles_atomically(self) -> bool:
+        """Whether the handler's own writes commit in one transaction with the call's records and entries.
+
+        A token issued or a code accepted (the trust service's calls, 12.2.x) is then undone when
+        the records or entries cannot be written, as the answer carrying it never leaves. The
+        sharing views call the regions while handling; a transaction would stay open for their
+        answers, so they keep what they hand out in the unit of work instead (``trust.work``).
+        """
+        return not type(self).__module__.startswith("sharing.")
+
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.handles_atomically():
+            return super().post(request, *args, **kwargs)
+        refusal: EnvelopeError | None = None
+        with transaction.atomic():
+            try:
+                response = super().post(request, *args, **kwargs)
+            except EnvelopeError as exc:  # what a refusal wrote stays (a failed registration attempt counts)
+                refusal = exc
+            else:
+                if getattr(response, "envelope_status", "") == st.INTERNAL_ERROR.code:
+                    transaction.set_rollback(True)  # the records could not be written: undo the handler's rows
+        if refusal is not None:
+            raise refusal
+        return response
 
     def requires_holder_token(self) -> bool:
         """Whether the parameters serializer declares the holder token as required."""
