@@ -1,3 +1,4 @@
+import contextlib
 import importlib
 
 import httpx
@@ -42,3 +43,37 @@ def http(live_server, clean_log):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_REFUSE_FUNCTION = """
+CREATE OR REPLACE FUNCTION evidence_test_refuse_insert() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'evidence entry not written (a database failure, caused for the test)';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+@contextlib.contextmanager
+def entries_fail():
+    """Make every write of a pending entry fail in the database itself (a trigger refusing the insert).
+
+    It stands in for a database failure at the moment the entry is written.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_REFUSE_FUNCTION)
+            cursor.execute("CREATE TRIGGER evidence_test_refuse BEFORE INSERT ON evidence_pendingentry "
+                           "FOR EACH ROW EXECUTE FUNCTION evidence_test_refuse_insert()")
+        else:
+            cursor.execute("CREATE TRIGGER evidence_test_refuse BEFORE INSERT ON evidence_pendingentry "
+                           "BEGIN SELECT RAISE(ABORT, 'evidence entry not written (caused for the test)'); END")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP TRIGGER IF EXISTS evidence_test_refuse ON evidence_pendingentry")
+                cursor.execute("DROP FUNCTION IF EXISTS evidence_test_refuse_insert()")
+            else:
+                cursor.execute("DROP TRIGGER IF EXISTS evidence_test_refuse")
