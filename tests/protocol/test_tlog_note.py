@@ -212,3 +212,28 @@ def test_checkpoint_fields_are_validated():
         note.cosignature_line(
             Checkpoint(origin=LOG, size=1, root=ROOT), name="w", private_key=hub(), timestamp=-1
         )
+
+
+class HardwareKey:
+    """A key held elsewhere: only a public key and a ``sign`` (here backed by a software key)."""
+
+    def __init__(self, key):
+        self._key = key
+        self.public_key = key.public_key
+        self.calls = 0
+
+    def sign(self, message: bytes) -> bytes:
+        self.calls += 1
+        return sm2.sign(self._key, message)
+
+
+def test_a_signer_other_than_a_private_key_signs_notes_and_cosignatures():
+    signer = HardwareKey(key_for("tlog-hsm"))
+    checkpoint = Checkpoint(origin=LOG, size=2, root=ROOT)
+    body = checkpoint.body()
+    (signature,) = note.parse_signature_lines(note.signature_line(body, name=LOG, private_key=signer))
+    assert note.verify_signature(body, signature, name=LOG, public_key=signer.public_key)
+    line = note.cosignature_line(checkpoint, name="w.example", private_key=signer, timestamp=5)
+    (cosignature,) = note.parse_signature_lines(line)
+    assert note.verify_cosignature(body, cosignature, name="w.example", public_key=signer.public_key) == 5
+    assert signer.calls == 2

@@ -22,6 +22,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..crypto import sm2
 from ..crypto.sm3 import sm3_digest
@@ -181,10 +182,30 @@ def key_id(name: str, public_key: sm2.PublicKey, *, cosignature: bool = False) -
     ]
 
 
-def signature_line(body: bytes, *, name: str, private_key: sm2.PrivateKey) -> str:
+class Signer(Protocol):
+    """A private key held elsewhere (an HSM, a cipher machine): what the signing functions accept
+    besides an ``sm2.PrivateKey``. ``sign`` returns the raw 64-byte ``r || s`` over ``message``
+    with the default user ID."""
+
+    @property
+    def public_key(self) -> sm2.PublicKey: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+def _sign(private_key: sm2.PrivateKey | Signer, message: bytes) -> bytes:
+    if isinstance(private_key, sm2.PrivateKey):
+        return sm2.sign(private_key, message)
+    signature = private_key.sign(message)
+    if not isinstance(signature, bytes) or len(signature) != SIGNATURE_SIZE:
+        raise NoteError("the signer must return a raw 64-byte r || s")
+    return signature
+
+
+def signature_line(body: bytes, *, name: str, private_key: sm2.PrivateKey | Signer) -> str:
     """The note signature line of ``private_key`` over ``body`` (the note text)."""
     _decode_text(body, "note text")
-    signature = sm2.sign(private_key, bytes(body))
+    signature = _sign(private_key, bytes(body))
     return NoteSignature(name=name, key_id=key_id(name, private_key.public_key), signature=signature).line()
 
 
@@ -194,12 +215,12 @@ def cosignature_message(body: bytes, timestamp: int) -> bytes:
 
 
 def cosignature_line(
-    checkpoint: Checkpoint, *, name: str, private_key: sm2.PrivateKey, timestamp: int
+    checkpoint: Checkpoint, *, name: str, private_key: sm2.PrivateKey | Signer, timestamp: int
 ) -> str:
     """A witness's timestamped cosignature line (payload ``keyid || u64 BE time || r||s``)."""
     if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp <= MAX_TIMESTAMP:
         raise NoteError("timestamp must be an integer in [0, 2**63)")
-    signature = sm2.sign(private_key, cosignature_message(checkpoint.body(), timestamp))
+    signature = _sign(private_key, cosignature_message(checkpoint.body(), timestamp))
     return NoteSignature(
         name=name,
         key_id=key_id(name, private_key.public_key, cosignature=True),
