@@ -530,7 +530,11 @@ def faults(stack: _stack.Stack, env: dict[str, str], procs: dict[str, subprocess
     def stop_node() -> None:
         node = stack.nodes["ZJ"]
         node.proc.send_signal(signal.SIGTERM)
-        node.proc.wait(timeout=20)
+        try:
+            node.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # threads still in calls: stopped the hard way
+            node.proc.kill()
+            node.proc.wait(timeout=10)
         time.sleep(seconds)
         node_env = dict(os.environ)
         node_env.update({"NODE_REGION": "ZJ", "NODE_DATA_DIR": str(node.data_dir), "NODE_PRIVATE_KEY": node.private_hex,
