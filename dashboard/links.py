@@ -27,8 +27,9 @@ from .services import UNDELIVERED
 
 def changelist(request: HttpRequest, model: type[Model], params: dict[str, str] | None = None) -> str | None:
     """The admin list of ``model`` filtered by ``params``, or None if the user may not open it."""
-    model_admin = admin.site._registry.get(model)
-    if model_admin is None or not model_admin.has_view_or_change_permission(request):
+    if not admin.site.is_registered(model):
+        return None
+    if not admin.site.get_model_admin(model).has_view_or_change_permission(request):
         return None
     opts = model._meta
     url = reverse(f"{admin.site.name}:{opts.app_label}_{opts.model_name}_changelist")

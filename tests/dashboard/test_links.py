@@ -7,6 +7,8 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +16,12 @@ from django.utils import timezone
 from catalog.models import DeliveryState, PublicationDelivery
 from dashboard import services
 from scenarios.models import Decision
+from scenarios.permissions import AUDITORS, ensure_groups
 from scenarios.services import decide
 from trust.models import Region
 
 from ..factories import all_regions
-from ..scenarios.factories import confirm, four_admins
+from ..scenarios.factories import PASSWORD, confirm, four_admins
 from .factories import call, delivery, proposed, superuser
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +47,14 @@ def governance():
     call(to="region-sh", error="timeout", at=now - timedelta(minutes=2))
     call(to="ZJ", at=now - timedelta(minutes=30))
     return admins
+
+
+def auditor():
+    """A staff user of the read-only 审计员 role: no region, every region's records."""
+    user = get_user_model().objects.create_user(username="auditor", password=PASSWORD, is_staff=True)
+    ensure_groups()
+    user.groups.add(Group.objects.get(name=AUDITORS))
+    return user
 
 
 def client_for(user) -> Client:
@@ -100,8 +111,9 @@ def test_region_administrator_links_show_the_same_rows(governance):
     assert 'data-region="ZJ"' not in html
 
 
-def test_superuser_links_show_the_same_rows(governance):
-    client = client_for(superuser())
+@pytest.mark.parametrize("who", ["root", "auditor"])
+def test_superuser_and_auditor_links_show_the_same_rows(governance, who):
+    client = client_for(superuser() if who == "root" else auditor())
     html = client.get(HOME).content.decode()
     assert number(html, "waiting-count") == listed(client, link(html, "waiting-count")) == 2
     assert number(html, "rejected-count") == listed(client, link(html, "rejected-count")) == 1
@@ -129,9 +141,9 @@ def test_the_inbox_link_shows_the_unread_count(governance):
     assert listed(client, link(html, "inbox-link")) == unread
 
 
-@pytest.mark.parametrize("who", ["SH", "ZJ", "root"])
+@pytest.mark.parametrize("who", ["SH", "ZJ", "root", "auditor"])
 def test_no_link_on_the_home_page_is_refused(governance, who):
-    user = superuser() if who == "root" else governance[who]
+    user = {"root": superuser, "auditor": auditor}.get(who, lambda: governance[who])()
     client = client_for(user)
     html = client.get(HOME).content.decode()
     hrefs = {unescape(h) for h in re.findall(r'href="(/[^"#]*)"', html)} - {reverse("admin:logout")}
