@@ -38,6 +38,9 @@ DELIVERY_AMBER_AFTER = timedelta(minutes=10)
 DELIVERY_RED_AFTER = timedelta(hours=1)
 #: The window of the nodes' health figures.
 HEALTH_WINDOW = timedelta(hours=1)
+#: How far back the last successful call is looked for: older is "none within 7 days", so that a
+#: node that never answers costs an index range, not a scan of every call ever recorded.
+LAST_SUCCESS_HORIZON = timedelta(days=7)
 #: A node is amber above this share of failed calls in the window, red above the second.
 HEALTH_AMBER_RATE = 0.05
 HEALTH_RED_RATE = 0.25
@@ -200,8 +203,8 @@ def region_statuses(*, region: Region | None, now: datetime) -> list[RegionStatu
                 .order_by(F("last_attempt_at").desc(nulls_last=True), "-pk")
                 .values("last_error")[:1]
             ),
-            last_success_by_code=_last_answer("code"),
-            last_success_by_account=_last_answer("account_id"),
+            last_success_by_code=_last_answer("code", since=now - LAST_SUCCESS_HORIZON),
+            last_success_by_account=_last_answer("account_id", since=now - LAST_SUCCESS_HORIZON),
         )
     )
     figures = metrics.call_figures(rows, since=now - HEALTH_WINDOW)
@@ -227,9 +230,11 @@ def region_statuses(*, region: Region | None, now: datetime) -> list[RegionStatu
     return result
 
 
-def _last_answer(column: str) -> Subquery:
-    """When the hub last had a valid answer from the region, recorded under its ``column``."""
-    answered = EnvelopeCall.objects.filter(direction=MADE, account_id=OuterRef(column)).exclude(metrics.FAILED)
+def _last_answer(column: str, *, since: datetime) -> Subquery:
+    """When the hub last had a valid answer from the region (since ``since``), recorded under its ``column``."""
+    answered = EnvelopeCall.objects.filter(
+        direction=MADE, account_id=OuterRef(column), created_at__gte=since
+    ).exclude(metrics.FAILED)
     return Subquery(answered.order_by("-created_at").values("created_at")[:1])
 
 

@@ -65,3 +65,12 @@ def test_error_rate_thresholds(failed, total, light):
     from dashboard.metrics import CallFigures
 
     assert services.health_light(CallFigures(total=total, failed=failed)) == light
+
+
+def test_the_last_success_is_looked_for_within_seven_days():
+    admins = four_admins()
+    now = timezone.now()
+    call(to="AH", at=now - services.LAST_SUCCESS_HORIZON - timedelta(hours=1))
+    assert status_of(admins["AH"], "AH").last_success is None
+    call(to="region-ah", at=now - services.LAST_SUCCESS_HORIZON + timedelta(hours=1))
+    assert status_of(admins["AH"], "AH").last_success is not None
