@@ -302,11 +302,14 @@ class Checker:
         self._thread = threading.Thread(target=self._run, name="evidence-checker", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        """Start the loop; an interval of 0 or less (``NODE_EVIDENCE_CHECK_SECONDS=0``) disables it."""
+        if self.interval > 0:
+            self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def run_once(self) -> RunResult:
         from django.db import close_old_connections

@@ -6,7 +6,7 @@ import signal
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from regional_node.witness import checking
 
@@ -31,7 +31,9 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        interval = options["every"] or settings.NODE_EVIDENCE_CHECK_SECONDS
+        interval = options["every"] if options["every"] is not None else settings.NODE_EVIDENCE_CHECK_SECONDS
+        if interval <= 0:
+            raise CommandError("循环间隔必须大于 0 秒（NODE_EVIDENCE_CHECK_SECONDS 或 --every）")
         checker = checking.Checker(interval)
         while True:
             self._report(checker.run_once())
