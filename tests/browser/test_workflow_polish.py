@@ -139,7 +139,6 @@ def test_no_link_on_the_pages_walked_answers_403_or_404(browser, live_server):  
     entry = PublishedEntryFactory(type_name="居民身份证", type_code=gb_type_code(905))
     scenario = propose("WEB-LINK", [entry], by="JS")
     confirm(scenario, "SH")
-    services.withdraw_list  # noqa: B018 - the walk covers a withdrawn list too, below
     live = propose("WEB-LIVE", [entry], by="SH")
     confirm(live, "SH", "JS", "ZJ", "AH")
     services.withdraw_list(live, actor=admins["ZJ"], reason="事项调整")
