@@ -141,6 +141,15 @@ def test_bad_input_is_a_clear_error(content, fmt, message):
         watermark(content, file_format=fmt, use=USE)
 
 
+def test_an_encrypted_pdf_is_refused():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pages([A4]))))
+    writer.encrypt("owner-only", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(UsageError, match="加密的 PDF"):
+        watermark(out.getvalue(), file_format="pdf", use=USE)
+
+
 def test_a_use_without_a_timezone_or_a_name_is_refused():
     with pytest.raises(UsageError, match="时区"):
         UseContext(scenario_name="不动产登记", biz_num="B", item_org="O", time=datetime(2026, 1, 1))

@@ -90,12 +90,13 @@ class Placement:
 def _watermark_pdf(data: bytes, text: str) -> bytes:
     try:
         reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
+        if reader.is_encrypted:
+            raise UsageError("加密的 PDF 无法添加水印")
         pages = list(reader.pages)
+    except UsageError:
+        raise
     except Exception as exc:  # pypdf raises many types for broken input
         raise UsageError(f"PDF 文件无法解析：{exc}") from exc
-    if encrypted:
-        raise UsageError("加密的 PDF 无法添加水印")
     if not pages:
         raise UsageError("PDF 文件没有页面")
     boxes = [page.cropbox for page in pages]
