@@ -131,25 +131,6 @@ def info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_keys() -> tuple[dict[str, bytes], str]:
-    """``YSJ_STORE_KEYS="k2:hex,k1:hex"``: the master keys of the encrypted store, the first current."""
-    text = os.environ.get("YSJ_STORE_KEYS", "").strip()
-    if not text:
-        raise ConfigError(
-            "未设置加密存储主密钥 YSJ_STORE_KEYS（形如 k2:十六进制,k1:十六进制，第一个为当前密钥）"
-        )
-    keys: dict[str, bytes] = {}
-    order: list[str] = []
-    for part in text.split(","):
-        key_id, _, value = part.strip().partition(":")
-        try:
-            keys[key_id] = bytes.fromhex(value)
-        except ValueError as exc:
-            raise ConfigError(f"YSJ_STORE_KEYS 中密钥 {key_id!r} 不是十六进制") from exc
-        order.append(key_id)
-    return keys, order[0]
-
-
 def fetch(args: argparse.Namespace) -> int:
     loaded = settings(args)
     with loaded.client() as app, case_for(app, args) as case:
@@ -164,10 +145,13 @@ def fetch(args: argparse.Namespace) -> int:
             result = {"file": str(args.out), "bytes": len(download.content), "fileFormat": link.file_format}
         else:
             try:
-                from ..usage import UseContext, apply_11_4
+                from ..usage import MasterKeyError, UsageError, UseContext, apply_11_4, parse_master_keys
             except ImportError as exc:
                 raise ConfigError(f"本版本不含 11.4 用证处理（ysj_protocol.usage）：{exc}") from exc
-            master_keys, current = _store_keys()
+            try:
+                master_keys, current = parse_master_keys(os.environ.get("YSJ_STORE_KEYS", ""))
+            except MasterKeyError as exc:
+                raise ConfigError(str(exc)) from exc
             store_dir = Path(
                 args.store or os.environ.get("YSJ_STORE_DIR") or Path.home() / ".local/share/ysj/store"
             )
@@ -177,16 +161,21 @@ def fetch(args: argparse.Namespace) -> int:
                 item_org=case.audit.item_org,
                 time=dt.datetime.now().astimezone(),
             )
-            file_id = apply_11_4(
-                download.content,
-                file_format=link.file_format,
-                use=use,
-                private_key=app.private_key,
-                app_id=app.app_id,
-                store_dir=store_dir,
-                master_keys=master_keys,
-                current_key_id=current,
-            )
+            try:
+                file_id = apply_11_4(
+                    download.content,
+                    file_format=link.file_format,
+                    use=use,
+                    private_key=app.private_key,
+                    app_id=app.app_id,
+                    store_dir=store_dir,
+                    master_keys=master_keys,
+                    current_key_id=current,
+                )
+            except MasterKeyError as exc:
+                raise ConfigError(str(exc)) from exc
+            except UsageError as exc:
+                raise VerificationFailed(f"11.4 用证处理失败：{exc}") from exc
             result = {
                 "fileId": file_id,
                 "storeDir": str(store_dir),

@@ -99,7 +99,9 @@ def _use(args: argparse.Namespace) -> UseContext:
     when = dt.datetime.fromisoformat(args.time) if args.time else dt.datetime.now().astimezone()
     if when.tzinfo is None:
         when = when.astimezone()
-    return UseContext(scenario_name=args.scenario_name, biz_num=args.biz_num, item_org=args.item_org, time=when)
+    return UseContext(
+        scenario_name=args.scenario_name, biz_num=args.biz_num, item_org=args.item_org, time=when
+    )
 
 
 def _signer(args: argparse.Namespace):  # noqa: ANN202 - (private key, app id)
@@ -130,7 +132,9 @@ def do_sign(args: argparse.Namespace) -> int:
     fmt = _format_of(args.file, args.format)
     private_key, app_id = _signer(args)
     _write(args.out, sign(_read(args.file), file_format=fmt, private_key=private_key, app_id=app_id))
-    return _done(args, {"file": str(args.out), "appId": app_id}, f"已以应用系统 {app_id} 的私钥签名：{args.out}")
+    return _done(
+        args, {"file": str(args.out), "appId": app_id}, f"已以应用系统 {app_id} 的私钥签名：{args.out}"
+    )
 
 
 @_guarded
@@ -198,7 +202,9 @@ def do_original(args: argparse.Namespace) -> int:
     except CertFileError as exc:
         raise UsageError(f"无法取出颁证地区签发的文件：{exc}") from exc
     _write(args.out, original)
-    return _done(args, {"file": str(args.out), "bytes": len(original)}, f"已取出颁证地区签发的原文件：{args.out}")
+    return _done(
+        args, {"file": str(args.out), "bytes": len(original)}, f"已取出颁证地区签发的原文件：{args.out}"
+    )
 
 
 @_guarded
@@ -217,7 +223,9 @@ def do_list(args: argparse.Namespace) -> int:
         output.emit_json(rows)
     else:
         for row in rows:
-            print("\t".join(str(row.get(k, "")) for k in ("fileId", "fileFormat", "keyId", "storedAt", "error")))
+            print(
+                "\t".join(str(row.get(k, "")) for k in ("fileId", "fileFormat", "keyId", "storedAt", "error"))
+            )
     return exitcodes.VERIFICATION_FAILED if any(not row["ok"] for row in rows) else 0
 
 
@@ -231,7 +239,9 @@ def do_rewrap(args: argparse.Namespace) -> int:
         for file_id in ids
         if rewrap(file_id, store_dir=store_dir, master_keys=keys, current_key_id=current) != current
     ]
-    return _done(args, {"keyId": current, "rewrapped": moved}, f"已改用主密钥 {current} 封装 {len(moved)} 个文件")
+    return _done(
+        args, {"keyId": current, "rewrapped": moved}, f"已改用主密钥 {current} 封装 {len(moved)} 个文件"
+    )
 
 
 def _file_options(parser: argparse.ArgumentParser, *, out: bool) -> None:
