@@ -85,7 +85,9 @@ def verify(*, caller: Caller, work: CallWork) -> dict[str, Any]:
         output["reason"] = f"文件签名有效，但{STATUS_REASONS[status]}"
     if status is not None:
         output["certificateStatus"] = status
-    verified = Obtain(region=region, obtained=Obtained.VERIFIED, certificate_number=checked.certificate_number or "")
+    verified = Obtain(
+        region=region, obtained=Obtained.VERIFIED, certificate_number=checked.certificate_number or ""
+    )
     add_retrieval(work=work, caller=caller, kind=RetrievalKind.VERIFY, items=[verified], holder_key="")
     return output
 
@@ -96,13 +98,19 @@ def application_key(app_id: str) -> sm2.PublicKey | None:
     return application.sm2_public_key if application is not None and application.is_active else None
 
 
-def _current_status(*, caller: Caller, work: CallWork, region: Region, checked: VerificationResult) -> str | None:
+def _current_status(
+    *, caller: Caller, work: CallWork, region: Region, checked: VerificationResult
+) -> str | None:
     """The certificate's status as its region says now, or None if the region cannot tell."""
     params: dict[str, Any] = {"certificateNumber": checked.certificate_number, "audit": caller.audit}
     if checked.internal_id:
         params["certificateRef"] = checked.internal_id
     answer = call_one(
-        region, STATUS_PATH, params, request_id=caller.request_id, recorder=work.add_call,
+        region,
+        STATUS_PATH,
+        params,
+        request_id=caller.request_id,
+        recorder=work.add_call,
         scope=caller.grant_scope.by_reference(),
     )
     return answer.read(answers.status_of, "status")

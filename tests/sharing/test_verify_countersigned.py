@@ -22,7 +22,9 @@ USE = UseContext(
 )  # fmt: skip
 
 
-def countersigned(content: bytes, fmt: str, app_id: str = "app-sharing", key_name: str | None = None) -> bytes:
+def countersigned(
+    content: bytes, fmt: str, app_id: str = "app-sharing", key_name: str | None = None
+) -> bytes:
     marked = watermark(content, file_format=fmt, use=USE)
     return sign(marked, file_format=fmt, private_key=key_for(key_name or app_id), app_id=app_id)
 
@@ -51,7 +53,12 @@ def test_a_byte_changed_after_countersigning_fails(app, regional_nodes, fmt):
     content[index] ^= 0x01
     response = verify(app, bytes(content), fmt)
     assert response.data["result"] == "0"
-    assert response.data["reason"] in {"文件完整性校验失败", "签名验证失败", "文件结构无法解析", "签名数据格式错误"}
+    assert response.data["reason"] in {
+        "文件完整性校验失败",
+        "签名验证失败",
+        "文件结构无法解析",
+        "签名数据格式错误",
+    }
     assert "applicationId" not in response.data
 
 

@@ -22,7 +22,9 @@ USE_ARGS = ["--scenario-name", "不动产登记", "--biz-num", "BIZ-CLI-1", "--i
 def ysj(tmp_path):
     """Run ``ysj`` with a home, a store and master keys of the test's own."""
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith("YSJ_") and key != "XDG_CONFIG_HOME"
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("YSJ_") and key != "XDG_CONFIG_HOME"
     }
     env |= {"HOME": str(tmp_path), "YSJ_STORE_DIR": str(tmp_path / "store"), "YSJ_STORE_KEYS": f"k1:{K1}"}
 
@@ -100,12 +102,22 @@ def test_rotation_rewrap_and_a_missing_key(ysj, tmp_path):
     rotated = f"k2:{K2},k1:{K1}"
     new = answer(ysj("use", "store", str(source), keys=rotated))
     assert new["keyId"] == "k2"
-    assert answer(ysj("use", "open", old, "--out", str(tmp_path / "a.ofd"), "--no-verify", keys=rotated))["keyId"] == "k1"
+    assert (
+        answer(ysj("use", "open", old, "--out", str(tmp_path / "a.ofd"), "--no-verify", keys=rotated))[
+            "keyId"
+        ]
+        == "k1"
+    )
     only_new = f"k2:{K2}"
     missing = ysj("use", "open", old, "--out", str(tmp_path / "b.ofd"), "--no-verify", keys=only_new)
     assert missing.returncode == 3 and "主密钥 k1 不可用" in missing.stderr
     assert answer(ysj("use", "rewrap", keys=rotated))["rewrapped"] == [old]
-    assert answer(ysj("use", "open", old, "--out", str(tmp_path / "c.ofd"), "--no-verify", keys=only_new))["keyId"] == "k2"
+    assert (
+        answer(ysj("use", "open", old, "--out", str(tmp_path / "c.ofd"), "--no-verify", keys=only_new))[
+            "keyId"
+        ]
+        == "k2"
+    )
     assert (tmp_path / "c.ofd").read_bytes() == genuine_ofd()
 
 
@@ -114,6 +126,8 @@ def test_bad_input_exits_2(ysj, tmp_path):
     garbage.write_bytes(b"%PDF-1.7 not really")
     done = ysj("use", "watermark", str(garbage), "--out", str(tmp_path / "o.pdf"), *USE_ARGS)
     assert done.returncode == 2 and "PDF 文件无法解析" in done.stderr
-    assert ysj("use", "watermark", str(garbage), "--out", str(tmp_path / "o.pdf")).returncode == 2  # no use given
+    assert (
+        ysj("use", "watermark", str(garbage), "--out", str(tmp_path / "o.pdf")).returncode == 2
+    )  # no use given
     assert ysj("use", "open", "../../etc/passwd", "--out", str(tmp_path / "o")).returncode == 2
     assert ysj("use", "apply", str(garbage), *USE_ARGS, keys="k1:00").returncode == 3

@@ -37,7 +37,9 @@ def test_both_signatures_verify_and_the_application_is_named(fmt):
     assert result.application.app_id == APP_ID
     assert result.application.signed_at == SIGNED_AT
     assert result.application.signer_fingerprint == app_key().public_key.fingerprint()
-    assert check_signature(countersigned(fmt), file_format=fmt, public_key=app_key().public_key).app_id == APP_ID
+    assert (
+        check_signature(countersigned(fmt), file_format=fmt, public_key=app_key().public_key).app_id == APP_ID
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -56,7 +58,9 @@ def test_the_region_signed_file_verifies_as_before(fmt):
 def test_without_the_applications_key_a_countersigned_file_is_not_accepted(fmt):
     result = verify_file(countersigned(fmt), fmt.upper(), registry())
     assert result.code is VerificationCode.APPLICATION_KEY_UNKNOWN
-    result = verify_file(countersigned(fmt), fmt.upper(), registry(), lambda app_id: sm2.PrivateKey.generate().public_key)
+    result = verify_file(
+        countersigned(fmt), fmt.upper(), registry(), lambda app_id: sm2.PrivateKey.generate().public_key
+    )
     assert result.code is VerificationCode.APPLICATION_KEY_MISMATCH
     with pytest.raises(UsageError, match="应用系统签名核验失败"):
         check_signature(countersigned(fmt), file_format=fmt, public_key=sm2.PrivateKey.generate().public_key)

@@ -35,7 +35,9 @@ def countersigned_pdf() -> bytes:
 
 
 def put(tmp_path, content: bytes = b"%PDF-1.7 content", keys=None, current="k1") -> str:
-    return store(content, file_format="pdf", store_dir=tmp_path, master_keys=keys or {"k1": K1}, current_key_id=current)
+    return store(
+        content, file_format="pdf", store_dir=tmp_path, master_keys=keys or {"k1": K1}, current_key_id=current
+    )
 
 
 def test_round_trip_and_the_file_is_private(tmp_path):
@@ -112,11 +114,19 @@ def test_another_key_under_the_same_id_is_detected(tmp_path):
 def test_the_signature_is_checked_on_reading(tmp_path):
     file_id = put(tmp_path, countersigned_pdf())
     key = app_key().public_key
-    assert open_stored(file_id, store_dir=tmp_path, master_keys={"k1": K1}, public_key=key) == countersigned_pdf()
+    assert (
+        open_stored(file_id, store_dir=tmp_path, master_keys={"k1": K1}, public_key=key)
+        == countersigned_pdf()
+    )
     from ysj_protocol.crypto import sm2
 
     with pytest.raises(SignatureMismatch, match="应用系统签名核验失败"):
-        open_stored(file_id, store_dir=tmp_path, master_keys={"k1": K1}, public_key=sm2.PrivateKey.generate().public_key)
+        open_stored(
+            file_id,
+            store_dir=tmp_path,
+            master_keys={"k1": K1},
+            public_key=sm2.PrivateKey.generate().public_key,
+        )
     unsigned = put(tmp_path, genuine_pdf())
     with pytest.raises(SignatureMismatch):
         open_stored(unsigned, store_dir=tmp_path, master_keys={"k1": K1}, public_key=key)

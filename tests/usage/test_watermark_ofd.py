@@ -98,7 +98,12 @@ def test_ids_are_unique_and_below_max_unit_id():
     files = zip_files(watermark(genuine_ofd(), file_format="ofd", use=USE))
     ids = []
     for name, data in files.items():
-        if name.endswith(".xml") and name.startswith("Doc_0/") and "/Signs/" not in name and "Originals" not in name:
+        if (
+            name.endswith(".xml")
+            and name.startswith("Doc_0/")
+            and "/Signs/" not in name
+            and "Originals" not in name
+        ):
             ids += [int(e.get("ID")) for e in etree.fromstring(data).iter() if e.get("ID", "").isdigit()]
     document = etree.fromstring(files["Doc_0/Document.xml"])
     assert len(ids) == len(set(ids))
@@ -159,7 +164,9 @@ def test_the_package_still_reads_and_keeps_the_region_signed_document():
     marked = watermark(original, file_format="ofd", use=USE)
     before, after = zip_files(original), zip_files(marked)
     package = ofd_format.Package(ofd_format.read_package(marked))
-    assert package.certificate_data() == ofd_format.Package(ofd_format.read_package(original)).certificate_data()
+    assert (
+        package.certificate_data() == ofd_format.Package(ofd_format.read_package(original)).certificate_data()
+    )
     assert after[original_path("Doc_0", "Doc_0/Document.xml")] == before["Doc_0/Document.xml"]
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"Doc_0/Document.xml"}

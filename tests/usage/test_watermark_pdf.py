@@ -24,7 +24,11 @@ def reddish(image) -> set[tuple[int, int]]:
 
 
 def near(points: set[tuple[int, int]], x: float, y: float, radius: int = 14) -> bool:
-    return any((round(x) + dx, round(y) + dy) in points for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1))
+    return any(
+        (round(x) + dx, round(y) + dy) in points
+        for dx in range(-radius, radius + 1)
+        for dy in range(-radius, radius + 1)
+    )
 
 
 def test_the_watermark_runs_diagonally_over_what_was_white():
@@ -53,7 +57,9 @@ def test_cjk_glyphs_are_drawn_not_boxes():
     original = genuine_pdf()
     first = render_pages(watermark(original, file_format="pdf", use=USE))[0]
     again = render_pages(watermark(original, file_format="pdf", use=USE))[0]
-    other = render_pages(watermark(original, file_format="pdf", use=replace(USE, scenario_name="不动产查询")))[0]
+    other = render_pages(
+        watermark(original, file_format="pdf", use=replace(USE, scenario_name="不动产查询"))
+    )[0]
     assert reddish(first) == reddish(again)
     changed = reddish(first) ^ reddish(other)
     assert len(changed) > 200

@@ -198,7 +198,13 @@ def countersign_ofd(ofd_bytes: bytes, private_key: sm2.PrivateKey, signer: Appli
         max_id = etree.Element(q("MaxSignId"))
         signatures.insert(0, max_id)
     max_id.text = str(sign_id)
-    etree.SubElement(signatures, q("Signature"), ID=str(sign_id), Type=ofd_format.SIGNATURE_TYPE, BaseLoc=f"/{signature_path}")
+    etree.SubElement(
+        signatures,
+        q("Signature"),
+        ID=str(sign_id),
+        Type=ofd_format.SIGNATURE_TYPE,
+        BaseLoc=f"/{signature_path}",
+    )
 
     files[signatures_path] = ofd_format._xml(signatures)
     files[signature_path] = signature_xml
@@ -262,7 +268,9 @@ def _original_ofd(content: bytes) -> bytes:
         raise CertFileError("the OFD is not signed")
     signature_path = ofd_format.resolve(posixpath.dirname(package.signatures_loc), entries[0].get("BaseLoc"))
     signature_xml = ofd_format.parse_xml(package.read(signature_path), "Signature")
-    value_path = ofd_format.resolve(posixpath.dirname(signature_path), signature_xml.findtext(q("SignedValue")))
+    value_path = ofd_format.resolve(
+        posixpath.dirname(signature_path), signature_xml.findtext(q("SignedValue"))
+    )
     if len(entries) > 1:  # a list written before the original was kept: keep the region's entry only
         for extra in entries[1:]:
             signatures.remove(extra)
@@ -272,7 +280,11 @@ def _original_ofd(content: bytes) -> bytes:
     out: dict[str, bytes] = {}
     for reference in signature_xml.iterfind(f"{q('SignedInfo')}/{q('References')}/{q('Reference')}"):
         path = ofd_format.resolve("", reference.get("FileRef"))
-        out[path] = package.read(original_path(doc_dir, path)) if original_path(doc_dir, path) in files else package.read(path)
+        out[path] = (
+            package.read(original_path(doc_dir, path))
+            if original_path(doc_dir, path) in files
+            else package.read(path)
+        )
     out[package.signatures_loc] = signatures_bytes
     out[signature_path] = package.read(signature_path)
     out[value_path] = package.read(value_path)

@@ -387,15 +387,20 @@ def _inspect_ofd(content: bytes) -> tuple[_Signed, _Signed | None]:
         signed.append((_parse_signature(value), signature_path, value_path))
     if len(located) == 1:
         signature_path, value_path, signature_xml = located[0]
-        _check_ofd_references(package.files, signature_xml, {package.signatures_loc, signature_path, value_path})
-        return _Signed(signed[0][0], sm3.sm3_digest(package.files[signature_path]), package.certificate_data), None
+        _check_ofd_references(
+            package.files, signature_xml, {package.signatures_loc, signature_path, value_path}
+        )
+        return _Signed(
+            signed[0][0], sm3.sm3_digest(package.files[signature_path]), package.certificate_data
+        ), None
 
     # Countersigned: the application's References cover every file but its own signature files;
     # the region's are checked against the files as it signed them (Originals/ where changed since).
     (region_path, region_value, region_xml), (app_path, app_value, app_xml) = located
     _check_ofd_references(package.files, app_xml, {package.signatures_loc, app_path, app_value})
     original = {
-        name: package.files.get(original_path(package.doc_dir, name), data) for name, data in package.files.items()
+        name: package.files.get(original_path(package.doc_dir, name), data)
+        for name, data in package.files.items()
     }
     covered = _check_ofd_references(
         original, region_xml, {package.signatures_loc, region_path, region_value}, require_all=False
@@ -406,7 +411,9 @@ def _inspect_ofd(content: bytes) -> tuple[_Signed, _Signed | None]:
         original_package = ofd_format.Package(original)
     except CertFileError as exc:
         raise _Fail(VerificationCode.MALFORMED, str(exc)) from exc
-    region = _Signed(signed[0][0], sm3.sm3_digest(package.files[region_path]), original_package.certificate_data)
+    region = _Signed(
+        signed[0][0], sm3.sm3_digest(package.files[region_path]), original_package.certificate_data
+    )
     application = _Signed(signed[1][0], sm3.sm3_digest(package.files[app_path]), package.certificate_data)
     return region, application
 
@@ -428,7 +435,9 @@ def _ofd_signature_entries(package: ofd_format.Package) -> list[etree._Element]:
     return entries
 
 
-def _ofd_signature_files(package: ofd_format.Package, entry: etree._Element) -> tuple[str, str, etree._Element]:
+def _ofd_signature_files(
+    package: ofd_format.Package, entry: etree._Element
+) -> tuple[str, str, etree._Element]:
     """One signature entry: its Signature.xml path, SignedValue path and parsed XML."""
     q = ofd_format.q
     assert package.signatures_loc is not None
@@ -453,7 +462,11 @@ def _ofd_signature_files(package: ofd_format.Package, entry: etree._Element) -> 
 
 
 def _check_ofd_references(
-    files: dict[str, bytes], signature_xml: etree._Element, excluded: set[str | None], *, require_all: bool = True
+    files: dict[str, bytes],
+    signature_xml: etree._Element,
+    excluded: set[str | None],
+    *,
+    require_all: bool = True,
 ) -> set[str]:
     """Every referenced file matches its SM3 check value and, if `require_all`, every other file
     is referenced. Returns the referenced paths."""

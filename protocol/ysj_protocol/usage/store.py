@@ -62,7 +62,9 @@ def parse_master_keys(text: str) -> tuple[dict[str, bytes], str]:
         key_id, sep, hex_key = part.partition(":")
         key_id = key_id.strip()
         if not sep or not _KEY_ID.fullmatch(key_id):
-            raise MasterKeyError(f"{KEYS_VARIABLE} 格式应为 <密钥标识>:<32 位十六进制>，以逗号分隔，第一个为当前密钥")
+            raise MasterKeyError(
+                f"{KEYS_VARIABLE} 格式应为 <密钥标识>:<32 位十六进制>，以逗号分隔，第一个为当前密钥"
+            )
         try:
             key = bytes.fromhex(hex_key.strip())
         except ValueError:

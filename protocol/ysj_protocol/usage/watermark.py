@@ -246,7 +246,9 @@ def _watermark_ofd(data: bytes, text: str) -> bytes:
             keep_original(files, doc_dir, page_annot_path)
             page_annot = ofd_format.parse_xml(package.read(page_annot_path), "PageAnnot")
         else:
-            page_annot_path = _unused(files, posixpath.join(annotations_dir, f"Page_{index}", "Annotation.xml"))
+            page_annot_path = _unused(
+                files, posixpath.join(annotations_dir, f"Page_{index}", "Annotation.xml")
+            )
             page_annot = etree.Element(q("PageAnnot"), nsmap=ofd_format.NSMAP)
             entry = etree.SubElement(annotations, q("Page"), PageID=page_id)
             etree.SubElement(entry, q("FileLoc")).text = posixpath.relpath(page_annot_path, annotations_dir)
