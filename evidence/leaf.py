@@ -81,10 +81,14 @@ def format_time(value: dt.datetime) -> str:
 
 
 def parse_time(text: str) -> dt.datetime:
+    """A leaf time back as an aware datetime; anything but the leaf's own form is refused."""
     try:
-        return dt.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=BEIJING)
-    except ValueError as exc:
+        value = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
         raise LeafError(f"not a leaf time: {text!r}") from exc
+    if value.utcoffset() != BEIJING.utcoffset(None) or format_time(value) != text:
+        raise LeafError(f"not a leaf time: {text!r}")
+    return value
 
 
 def new_entry_id() -> str:
