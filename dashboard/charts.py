@@ -18,7 +18,7 @@ PALETTE = ("#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457")
 PERCENTILE_COLOURS = {50: "#90caf9", 95: "#1e88e5", 99: "#0d47a1"}
 
 WIDTH = 720
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 26, 40
 
 
 def _nice_max(value: float) -> float:
@@ -98,7 +98,7 @@ def hourly_lines(
             f"{LEFT + i * step:.1f},{bottom - (bottom - TOP) * v / maximum:.1f}" for i, v in enumerate(values)
         )
         body.append(
-            format_html('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>', colour, points)
+            format_html('<polyline fill="none" stroke="{}" stroke-width="2" stroke-opacity="0.8" points="{}"/>', colour, points)
         )
         for i, value in enumerate(values):
             body.append(
@@ -184,7 +184,7 @@ def grouped_bars(
                 key,
             )
         )
-    body.append(format_html('<text x="4" y="{}" font-size="11" fill="#555">{}</text>', TOP + 4, unit))
+    body.append(format_html('<text x="{}" y="12" font-size="11" text-anchor="end" fill="#555">{}</text>', LEFT - 6, unit))
     return _svg(height, label, body)
 
 
