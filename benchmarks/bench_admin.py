@@ -366,6 +366,7 @@ def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int, i
 RECORDS_SMALL = 1_000
 RECORDS_LARGE = 1_000_000
 RECORDS_BATCH = 10_000
+RECORDS_SQL_BATCH = 100_000
 HOLDER_NUMBER = "31010119900307123"  # the first 17 digits; the check character is computed
 
 
@@ -386,46 +387,92 @@ class Records:
     def grow(self, total: int) -> None:
         import os
 
-        from evidence.models import Checkpoint, Cosignature, EvidenceEntry
-        from sharing.models import Retrieval, RetrievalKind
-        from trust.models import CallDirection, EnvelopeCall
+        from evidence.models import Checkpoint, Cosignature
 
-        for start in range(self.total, total, RECORDS_BATCH):
-            numbers = range(start, min(start + RECORDS_BATCH, total))
-            with transaction.atomic():
-                calls = EnvelopeCall.objects.bulk_create([
-                    EnvelopeCall(
-                        created_at=self.now - timedelta(seconds=total - n), direction=CallDirection.SERVED,
-                        account_id=self.apps[n % len(self.apps)].app_id, endpoint="/api/v1/certificates/search",
-                        http_status=200, status_code="2003" if n % 50 == 0 else "0", latency_ms=10.0,
-                        biz_num=f"BIZ-{n}", request_id=f"req-{n}", request_digest="a" * 64, response_digest="b" * 64,
-                    ) for n in numbers
-                ], batch_size=2_000)
-                Retrieval.objects.bulk_create([
-                    Retrieval(
-                        created_at=self.now - timedelta(seconds=total - n), kind=RetrievalKind.SEARCH,
-                        application=self.apps[n % len(self.apps)], holder_key=self.holder if n % 1000 == 0 else "",
-                        scenario_code=f"SC-{n % 100}", use_for="办理业务", item_name="企业开办", item_org="政务服务中心",
-                        operator=f"经办人{n % 500}", biz_num=f"BIZ-{n}", request_id=f"req-{n}", result_count=1,
-                    ) for n in numbers
-                ], batch_size=2_000)
-                EvidenceEntry.objects.bulk_create([
-                    EvidenceEntry(
-                        index=n, leaf=b'{"n":%d}' % n, leaf_hash=os.urandom(32), kind="served",
-                        at=self.now - timedelta(seconds=total - n), region=REGIONS[n % len(self.apps) % len(REGIONS)],
-                        application=self.apps[n % len(self.apps)].app_id, operator=f"经办人{n % 500}",
-                        holder_digest=self.holder if n % 1000 == 0 else "", scenario_code=f"SC-{n % 100}",
-                        biz_num=f"BIZ-{n}", endpoint="/api/v1/certificates/search",
-                        status_code="2003" if n % 50 == 0 else "0", request_id=f"req-{n}", call_id=call.pk,
-                    ) for n, call in zip(numbers, calls, strict=True)
-                ], batch_size=2_000)
-            print(f"    {min(start + RECORDS_BATCH, total):>9} rows of each", end="\r", flush=True)
+        if connection.vendor == "postgresql":
+            for start in range(self.total, total, RECORDS_SQL_BATCH):
+                self._grow_sql(start, min(start + RECORDS_SQL_BATCH, total), total)
+                print(f"    {min(start + RECORDS_SQL_BATCH, total):>9} rows of each", end="\r", flush=True)
+        else:
+            for start in range(self.total, total, RECORDS_BATCH):
+                self._grow_orm(range(start, min(start + RECORDS_BATCH, total)), total)
+                print(f"    {min(start + RECORDS_BATCH, total):>9} rows of each", end="\r", flush=True)
         with transaction.atomic():
             checkpoint = Checkpoint.objects.create(size=total, root=os.urandom(32), note="bench")
             for code in REGIONS[:2]:
                 Cosignature.objects.create(checkpoint=checkpoint, region=code, line="— bench", timestamp=0)
         self.total = total
         analyze()
+
+    def _grow_orm(self, numbers: range, total: int) -> None:
+        """Rows ``numbers`` through the ORM (SQLite; slow beyond some 100,000 rows)."""
+        import os
+
+        from evidence.models import EvidenceEntry
+        from sharing.models import Retrieval, RetrievalKind
+        from trust.models import CallDirection, EnvelopeCall
+
+        with transaction.atomic():
+            calls = EnvelopeCall.objects.bulk_create([
+                EnvelopeCall(
+                    created_at=self.now - timedelta(seconds=total - n), direction=CallDirection.SERVED,
+                    account_id=self.apps[n % len(self.apps)].app_id, endpoint="/api/v1/certificates/search",
+                    http_status=200, status_code="2003" if n % 50 == 0 else "0", latency_ms=10.0,
+                    biz_num=f"BIZ-{n}", request_id=f"req-{n}", request_digest="a" * 64, response_digest="b" * 64,
+                ) for n in numbers
+            ], batch_size=2_000)
+            Retrieval.objects.bulk_create([
+                Retrieval(
+                    created_at=self.now - timedelta(seconds=total - n), kind=RetrievalKind.SEARCH,
+                    application=self.apps[n % len(self.apps)], holder_key=self.holder if n % 1000 == 0 else "",
+                    scenario_code=f"SC-{n % 100}", use_for="办理业务", item_name="企业开办", item_org="政务服务中心",
+                    operator=f"经办人{n % 500}", biz_num=f"BIZ-{n}", request_id=f"req-{n}", result_count=1,
+                ) for n in numbers
+            ], batch_size=2_000)
+            EvidenceEntry.objects.bulk_create([
+                EvidenceEntry(
+                    index=n, leaf=b'{"n":%d}' % n, leaf_hash=os.urandom(32), kind="served",
+                    at=self.now - timedelta(seconds=total - n), region=REGIONS[n % len(self.apps) % len(REGIONS)],
+                    application=self.apps[n % len(self.apps)].app_id, operator=f"经办人{n % 500}",
+                    holder_digest=self.holder if n % 1000 == 0 else "", scenario_code=f"SC-{n % 100}",
+                    biz_num=f"BIZ-{n}", endpoint="/api/v1/certificates/search",
+                    status_code="2003" if n % 50 == 0 else "0", request_id=f"req-{n}", call_id=call.pk,
+                ) for n, call in zip(numbers, calls, strict=True)
+            ], batch_size=2_000)
+
+    def _grow_sql(self, start: int, end: int, total: int) -> None:
+        """The same rows as ``_grow_orm``, generated by PostgreSQL itself (``generate_series``)."""
+        params = {
+            "start": start, "end": end - 1, "total": total, "now": self.now, "holder": self.holder,
+            "apps": [app.app_id for app in self.apps], "app_pks": [app.pk for app in self.apps],
+            "regions": [REGIONS[i % len(REGIONS)] for i in range(len(self.apps))], "count": len(self.apps),
+        }
+        at = "%(now)s - make_interval(secs => %(total)s - n)"
+        app = "(%(apps)s::text[])[n %% %(count)s + 1]"
+        status = "CASE WHEN n %% 50 = 0 THEN '2003' ELSE '0' END"
+        series = "FROM generate_series(%(start)s, %(end)s) AS n"
+        statements = [
+            "INSERT INTO trust_envelopecall (created_at, direction, account_id, relaying_region, endpoint, "
+            "http_status, status_code, latency_ms, biz_num, request_id, request_digest, response_digest, error) "
+            f"SELECT {at}, 'in', {app}, '', '/api/v1/certificates/search', 200, {status}, 10.0, 'BIZ-' || n, "
+            f"'req-' || n, repeat('a', 64), repeat('b', 64), '' {series}",
+            "INSERT INTO sharing_retrieval (created_at, kind, application_id, holder_key, scenario_code, use_for, "
+            "item_name, item_org, operator, biz_num, request_id, unavailable_regions, result_count) "
+            f"SELECT {at}, 'search', (%(app_pks)s::bigint[])[n %% %(count)s + 1], "
+            "CASE WHEN n %% 1000 = 0 THEN %(holder)s ELSE '' END, 'SC-' || (n %% 100), '办理业务', '企业开办', "
+            f"'政务服务中心', '经办人' || (n %% 500), 'BIZ-' || n, 'req-' || n, '', 1 {series}",
+            'INSERT INTO evidence_evidenceentry ("index", leaf, leaf_hash, kind, at, region, application, '
+            "relaying_region, operator, holder_digest, scenario_code, biz_num, endpoint, status_code, request_id, "
+            "request_digest, call_id, integrated_at) "
+            "SELECT n, convert_to('{\"n\":' || n || '}', 'UTF8'), decode(md5(n::text) || md5((n + 1)::text), 'hex'), "
+            f"'served', {at}, (%(regions)s::text[])[n %% %(count)s + 1], {app}, '', '经办人' || (n %% 500), "
+            "CASE WHEN n %% 1000 = 0 THEN %(holder)s ELSE '' END, 'SC-' || (n %% 100), 'BIZ-' || n, "
+            f"'/api/v1/certificates/search', {status}, 'req-' || n, '', c.id, %(now)s "
+            f"{series} JOIN trust_envelopecall c ON c.request_id = 'req-' || n",
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql, params)
 
 
 def records_main(rounds: int) -> int:
