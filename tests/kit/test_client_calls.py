@@ -74,6 +74,9 @@ def test_every_call_once(client: Client, demo_network: Any) -> None:
         files = case.files_by_holder(holder.trusted_token, file_format="OFD")
         assert {f.file_format for f in files.links} == {"OFD"} and len(files.links) == len(valid)
 
+        notices = case.notices(holder.trusted_token)
+        assert notices.total >= 1 and notices.items, "the holder is told what was obtained (8.4)"
+
         code = issue_service_code(demo.node_url("SH", demo_network.base_port))
         decoded = case.service_code(code)
         assert decoded.id_card.upper() == DEMO_PERSON.code.upper() and decoded.token.trusted_token

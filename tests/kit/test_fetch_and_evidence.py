@@ -16,8 +16,9 @@ from evidence.integrate import integrate
 from evidence.models import EvidenceEntry
 from evidence.witnesses import collect_cosignatures
 from regional_node.demo import DEMO_PERSON
+from trust.keys import hub_public_key
 from ysj_portal import demo
-from ysj_protocol.app import VerificationFailed
+from ysj_protocol.app import Client, VerificationFailed
 from ysj_protocol.cli import exitcodes
 from ysj_protocol.tlog import hashing
 
@@ -78,6 +79,18 @@ def test_fetch_applies_11_4_and_the_log_proves_the_calls(
         assert proof.size == verified.size and proof.index == entry.index
         with pytest.raises(VerificationFailed):
             client.check_inclusion(index=entry.index, leaf_hash=hashing.leaf_hash(bytes(entry.leaf) + b" "))
+
+    # A region account reads the entry's leaf bytes (the nodes' own inclusion check).
+    region = Client(
+        demo_hub.url,
+        app_id="region-sh",
+        private_key=demo.node_key("SH"),
+        provider_key=hub_public_key(),
+        timeout=60,
+    )
+    with region:
+        read = region.evidence_entry(index=entry.index)
+        assert read.index == entry.index and read.data == bytes(entry.leaf)
 
     shown = as_json(ysj("checkpoint", "--json", env=env))
     assert shown["size"] == checkpoint.size and set(shown["cosigned_by"]) == set(demo.REGION_ORDER)
