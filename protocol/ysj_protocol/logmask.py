@@ -18,10 +18,15 @@ _ALONE_BEFORE = r"(?<![0-9A-Za-z])"
 _ALONE_AFTER = r"(?![0-9A-Za-z])"
 _RESIDENT_ID = re.compile(_ALONE_BEFORE + r"\d{17}[\dXx]" + _ALONE_AFTER)
 _MOBILE = re.compile(_ALONE_BEFORE + r"1[3-9]\d{9}" + _ALONE_AFTER)
+# A download address carries its bearer token in the path (/api/v1/files/<token>): a line quoting
+# the path (a 404, an access log) must not hand the file to whoever reads the logs.
+_FILE_TOKEN = re.compile(r"(/files/)[^\s/\"'?#]+")
+REDACTED = "[已隐去]"
 
 
 def mask_text(text: str) -> str:
     text = _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), text)
+    text = _FILE_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
     return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
@@ -34,6 +39,10 @@ class MaskIdentifiersFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # Django's request log lines carry the request itself (``extra``); its text names the path.
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            record.request = mask_text(repr(request))
         if record.exc_info and not record.exc_text:
             record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:

@@ -97,3 +97,21 @@ def test_the_request_id_follows_a_search_to_every_region_and_back(app, regional_
         assert rows, f"{node.code} has no record of {request_id}"
         log = node.log_path.read_text(encoding="utf-8", errors="replace")
         assert DEMO_PERSON.code not in log
+
+
+def test_download_tokens_are_masked_in_messages_and_in_the_request_django_logs() -> None:
+    token = "rDXFWcH0OnnWznKmXh2u_XHySI8hrwVT:1xY8jB:PTwRsecret"  # noqa: S105 - the shape of one
+    with json_log_lines("ysj.test") as lines:
+        logging.getLogger("ysj.test").warning("Not Found: /api/v1/files/%s", token, extra={"request": object()})
+        logging.getLogger("ysj.test").warning("path", extra={"request": _FakeRequest(f"/api/v1/files/{token}")})
+    assert token not in json.dumps(lines, ensure_ascii=False)
+    assert lines[0]["message"] == "Not Found: /api/v1/files/[已隐去]"
+    assert "/api/v1/files/[已隐去]" in lines[1]["request"]
+
+
+class _FakeRequest:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"<WSGIRequest: GET '{self.path}'>"
