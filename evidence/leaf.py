@@ -129,8 +129,12 @@ def _dumps(value: dict[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def decode(data: bytes) -> dict[str, Any]:
-    """The fields of a leaf, checked to be in the canonical encoding (re-encoding gives the same bytes)."""
+def decode(data: bytes, *, strict: bool = True) -> dict[str, Any]:
+    """The fields of a leaf, checked to be in the canonical encoding (re-encoding gives the same bytes).
+
+    ``strict=False`` skips the re-encoding and the time check: for bytes whose hash is checked
+    anyway (``verify_evidence`` reads leaves the integrator decoded strictly).
+    """
     try:
         value = json.loads(bytes(data).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -141,16 +145,20 @@ def decode(data: bytes) -> dict[str, Any]:
     expected = FIELDS.get(kind)
     if expected is None or set(value) != expected | {"kind", "v"}:
         raise LeafError(f"leaf of kind {kind!r} has the wrong fields")
-    if _dumps(value) != bytes(data):
-        raise LeafError("leaf is not in canonical form")
-    parse_time(value["at"])
+    if strict:
+        if _dumps(value) != bytes(data):
+            raise LeafError("leaf is not in canonical form")
+        parse_time(value["at"])
     return value
 
 
-def columns(fields: dict[str, Any]) -> dict[str, Any]:
-    """The browsing columns of ``EvidenceEntry`` a decoded leaf determines (checked by ``verify_evidence``)."""
+def columns(fields: dict[str, Any], *, parse_at: bool = True) -> dict[str, Any]:
+    """The browsing columns of ``EvidenceEntry`` a decoded leaf determines (checked by ``verify_evidence``).
+
+    With ``parse_at=False`` the time stays the leaf's text (compared as ``format_time`` of the column).
+    """
     kind = fields["kind"]
-    common = {"kind": kind, "at": parse_time(fields["at"])}
+    common = {"kind": kind, "at": parse_time(fields["at"]) if parse_at else fields["at"]}
     if kind in (EntryKind.SERVED, EntryKind.MADE):
         return {
             **common,

@@ -9,24 +9,37 @@ row per partial width.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+
+from django.db import connection
 
 from ysj_protocol.tlog import merkle
 
-from .models import EvidenceEntry, TreeNode
+from .models import NODE_LEVEL_SHIFT, EvidenceEntry, TreeNode
+
+_INDEX_MASK = (1 << NODE_LEVEL_SHIFT) - 1
 
 
 def fetch(nodes: Sequence[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """The stored hashes of ``nodes``; a missing one raises ``LookupError`` (a damaged log)."""
+    """The stored hashes of ``nodes``, in one query; a missing one raises ``LookupError`` (a damaged log)."""
     leaves = sorted({index for level, index in nodes if level == 0})
     keys = sorted({TreeNode.key_of(level, index) for level, index in nodes if level > 0})
-    found: dict[merkle.Node, bytes] = {}
+    parts, params = [], []
     if leaves:
-        for index, value in EvidenceEntry.objects.filter(index__in=leaves).values_list("index", "leaf_hash"):
-            found[(0, index)] = bytes(value)
+        parts.append(f'SELECT 0, "index", leaf_hash FROM {EvidenceEntry._meta.db_table} '  # noqa: S608
+                     f'WHERE "index" IN ({", ".join(["%s"] * len(leaves))})')
+        params += leaves
     if keys:
-        for key, value in TreeNode.objects.filter(key__in=keys).values_list("key", "hash"):
-            found[(key >> 56, key & ((1 << 56) - 1))] = bytes(value)
+        parts.append(f"SELECT 1, key, hash FROM {TreeNode._meta.db_table} "  # noqa: S608
+                     f"WHERE key IN ({', '.join(['%s'] * len(keys))})")
+        params += keys
+    found: dict[merkle.Node, bytes] = {}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for is_node, key, value in cursor.fetchall():
+                node = (key >> NODE_LEVEL_SHIFT, key & _INDEX_MASK) if is_node else (0, key)
+                found[node] = bytes(value)
     missing = [node for node in nodes if node not in found]
     if missing:
         raise LookupError(f"the log lacks the subtrees {missing[:5]}")
@@ -49,10 +62,3 @@ def inclusion_proof(index: int, size: int) -> list[bytes]:
 
 def consistency_proof(old: int, new: int) -> list[bytes]:
     return merkle.consistency_path(old, new, fetch(merkle.consistency_nodes(old, new)))
-
-
-def store_nodes(nodes: Mapping[merkle.Node, bytes]) -> None:
-    TreeNode.objects.bulk_create(
-        [TreeNode(key=TreeNode.key_of(level, index), hash=value) for (level, index), value in nodes.items()],
-        batch_size=5000,
-    )

@@ -134,9 +134,9 @@ def verify_log(*, chunk_size: int = CHUNK_SIZE, progress: Callable[[int], None] 
         if computed != bytes(row["leaf_hash"]):
             report.problems.append(Problem(index, index, f"条目 {index} 被篡改：叶子数据的哈希与入账时记录的不符"))
         try:
-            fields_of_leaf = leaves.decode(data)
-            wanted = leaves.columns(fields_of_leaf)
+            wanted = leaves.columns(leaves.decode(data, strict=False), parse_at=False)
             actual = _column_values(row)
+            actual["at"] = leaves.format_time(actual["at"])
             changed = [column for column in leaves.COLUMN_NAMES if wanted[column] != actual[column]]
             if changed:
                 report.problems.append(Problem(index, index, f"条目 {index} 的字段 {', '.join(changed)} 与叶子数据不符"))
