@@ -111,6 +111,7 @@ def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, act
 class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = CatalogEntryForm
     object_history_list_template = "admin/catalog/object_history_list.html"
+    object_history_form_template = "admin/catalog/object_history_form.html"
     list_display = ("type_code", "type_name", "authority_name", "status_badge", "share_window", "updated_at")
     list_display_links = ("type_code", "type_name")
     list_filter = ("status", ShareWindowFilter, "holder_type", "authority_name")
@@ -138,6 +139,13 @@ class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
         start = timezone.localtime(obj.share_start).strftime("%Y-%m-%d")
         end = timezone.localtime(obj.share_end).strftime("%Y-%m-%d") if obj.share_end else "长期"
         return f"{start} 至 {end}"
+
+    def get_fieldsets(self, request: HttpRequest, obj: CatalogEntry | None = None):
+        # A reader (no change permission) has nothing to explain: no empty "变更说明" row.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [(name, opts) for name, opts in fieldsets if "change_reason" not in opts["fields"]]
+        return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: CatalogEntry | None = None) -> tuple[str, ...]:
         # The type code is fixed once published (scenario lists and the regions refer to it).

@@ -171,6 +171,7 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
     change_list_template = "admin/scenarios/scenariolist/change_list.html"
     change_form_template = "admin/scenarios/scenariolist/change_form.html"
     object_history_list_template = "admin/catalog/object_history_list.html"
+    object_history_form_template = "admin/catalog/object_history_form.html"
     list_display = ("code", "name", "status_badge", "round_badge", "revision", "regions_at_a_glance", "updated_at")
     list_display_links = ("code", "name")
     list_filter = (AwaitingMyRegionFilter, "status", "round_state", "proposed_by")
@@ -300,6 +301,13 @@ class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
                 super().__init__(*args, **kw)
 
         return BoundForm
+
+    def get_fieldsets(self, request: HttpRequest, obj: ScenarioList | None = None):
+        # A reader (no change permission) has nothing to explain: no empty "变更说明" row.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [(name, opts) for name, opts in fieldsets if "change_reason" not in opts["fields"]]
+        return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: ScenarioList | None = None):
         fields = list(super().get_readonly_fields(request, obj))

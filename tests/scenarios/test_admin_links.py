@@ -105,3 +105,16 @@ def test_delivery_status_codes_and_duplicates_are_explained(client, walked_data)
     listing = client.get(reverse("admin:catalog_publicationdelivery_changelist")).content.decode()
     assert "已送达（重复，地区已收到过）" in listing
     assert re.search(r"1001（[^）]+），HTTP 400", listing)
+
+
+def test_history_pages_and_read_only_forms_have_no_english_left(client, walked_data):
+    assert client.login(username="admin_sh", password=PASSWORD)
+    listed = ScenarioList.objects.get(code="L-001")
+    version = listed.history.order_by("history_id").first()
+    page = client.get(reverse("admin:scenarios_scenariolist_simple_history", args=[listed.pk, version.history_id]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "查看历史版本" in html
+    assert "Historical" not in html and ">Scenarios<" not in html
+    entry = listed.entries.first()
+    html = client.get(reverse("admin:catalog_catalogentry_change", args=[entry.pk])).content.decode()
+    assert "Change reason" not in html and ">None<" not in html
