@@ -52,16 +52,28 @@ def add_calls() -> None:
     for i in range(CALLS):
         code = codes[i % len(codes)]
         failed = rng.random() < 0.03
-        rows.append(EnvelopeCall(
-            direction="out", account_id=code if i % 3 else f"region-{code.lower()}", endpoint="/api/v1/certificates/search",
-            http_status=0 if failed else 200, status_code="" if failed else "0",
-            latency_ms=3000.0 if failed else rng.lognormvariate(3.5, 0.6), error="timeout" if failed else "",
-        ))
+        rows.append(
+            EnvelopeCall(
+                direction="out",
+                account_id=code if i % 3 else f"region-{code.lower()}",
+                endpoint="/api/v1/certificates/search",
+                http_status=0 if failed else 200,
+                status_code="" if failed else "0",
+                latency_ms=3000.0 if failed else rng.lognormvariate(3.5, 0.6),
+                error="timeout" if failed else "",
+            )
+        )
     for i in range(REFUSALS):
-        rows.append(EnvelopeCall(
-            direction="in", account_id=f"app-{i % 200:04d}", endpoint="/api/v1/certificates/search", http_status=200,
-            status_code=rng.choice(["1003", "1005", "1007", "2001", "3001"]), latency_ms=2.0,
-        ))
+        rows.append(
+            EnvelopeCall(
+                direction="in",
+                account_id=f"app-{i % 200:04d}",
+                endpoint="/api/v1/certificates/search",
+                http_status=200,
+                status_code=rng.choice(["1003", "1005", "1007", "2001", "3001"]),
+                latency_ms=2.0,
+            )
+        )
     created = EnvelopeCall.objects.bulk_create(rows, batch_size=base.BATCH)
     stamps = [now - timedelta(seconds=rng.randint(0, 24 * 3600 - 1)) for _ in created]
     for row, stamp in zip(created, stamps, strict=True):
@@ -83,7 +95,9 @@ def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int, i
         assert response.status_code == 200, (url, response.status_code)
         counts.add(len(queries))
     if len(counts) != 1:
-        raise AssertionError(f"{url}: the number of queries varies between identical requests: {sorted(counts)}")
+        raise AssertionError(
+            f"{url}: the number of queries varies between identical requests: {sorted(counts)}"
+        )
     if "--verbose" in sys.argv:
         for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]:
             print(f"    {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
@@ -120,21 +134,33 @@ def main() -> int:
                 if "--verbose" in sys.argv:
                     print(f"  {page} as {who} at {size}:")
                 results[size][(page, who)] = measure(clients[who], url, rounds)
-        print(f"\nhome page and charts ({connection.vendor}, {CALLS:,} calls in 24 h; best / median of {rounds}):")
-        print(f"  {'page':<16} {'ms@100':>13} {'ms@10k':>13} {'ratio':>6} {'queries':>9} {'bytes@100/10k':>15}")
+        print(
+            f"\nhome page and charts ({connection.vendor}, {CALLS:,} calls in 24 h; best / median of {rounds}):"
+        )
+        print(
+            f"  {'page':<16} {'ms@100':>13} {'ms@10k':>13} {'ratio':>6} {'queries':>9} {'bytes@100/10k':>15}"
+        )
         ok = True
         for key in pages:
             small_ms, small_median, small_q, small_bytes = results[base.SMALL][key]
             large_ms, large_median, large_q, large_bytes = results[base.LARGE][key]
             ratio = large_ms / small_ms
-            page_ok = ratio <= base.MAX_RATIO and small_q == large_q and large_bytes <= small_bytes * MAX_WEIGHT_RATIO
+            page_ok = (
+                ratio <= base.MAX_RATIO
+                and small_q == large_q
+                and large_bytes <= small_bytes * MAX_WEIGHT_RATIO
+            )
             ok &= page_ok
             label = f"{key[0]}（{key[1]}）"
-            print(f"  {label:<14} {small_ms:6.1f}/{small_median:6.1f} {large_ms:6.1f}/{large_median:6.1f} {ratio:5.2f}x "
-                  f"{small_q:>4}/{large_q:<4} {small_bytes:>7}/{large_bytes:<7}{'' if page_ok else ' <-- MISSED'}")
+            print(
+                f"  {label:<14} {small_ms:6.1f}/{small_median:6.1f} {large_ms:6.1f}/{large_median:6.1f} {ratio:5.2f}x "
+                f"{small_q:>4}/{large_q:<4} {small_bytes:>7}/{large_bytes:<7}{'' if page_ok else ' <-- MISSED'}"
+            )
         if not ok:
-            print(f"TARGET MISSED: equal query counts, at most {base.MAX_RATIO}x the time and "
-                  f"{MAX_WEIGHT_RATIO}x the bytes of the 100-list page at 10,000 lists")
+            print(
+                f"TARGET MISSED: equal query counts, at most {base.MAX_RATIO}x the time and "
+                f"{MAX_WEIGHT_RATIO}x the bytes of the 100-list page at 10,000 lists"
+            )
         return 0 if ok else 1
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)

@@ -98,7 +98,11 @@ def hourly_lines(
             f"{LEFT + i * step:.1f},{bottom - (bottom - TOP) * v / maximum:.1f}" for i, v in enumerate(values)
         )
         body.append(
-            format_html('<polyline fill="none" stroke="{}" stroke-width="2" stroke-opacity="0.8" points="{}"/>', colour, points)
+            format_html(
+                '<polyline fill="none" stroke="{}" stroke-width="2" stroke-opacity="0.8" points="{}"/>',
+                colour,
+                points,
+            )
         )
         for i, value in enumerate(values):
             body.append(
@@ -184,7 +188,11 @@ def grouped_bars(
                 key,
             )
         )
-    body.append(format_html('<text x="{}" y="12" font-size="11" text-anchor="end" fill="#555">{}</text>', LEFT - 6, unit))
+    body.append(
+        format_html(
+            '<text x="{}" y="12" font-size="11" text-anchor="end" fill="#555">{}</text>', LEFT - 6, unit
+        )
+    )
     return _svg(height, label, body)
 
 

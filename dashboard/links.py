@@ -51,13 +51,17 @@ def rejected(request: HttpRequest, region: Region | None) -> str | None:
 
 def undelivered(request: HttpRequest, region: Region) -> str | None:
     return changelist(
-        request, PublicationDelivery, {"region__id__exact": str(region.pk), "state__in": ",".join(UNDELIVERED)}
+        request,
+        PublicationDelivery,
+        {"region__id__exact": str(region.pk), "state__in": ",".join(UNDELIVERED)},
     )
 
 
 def failed_deliveries(request: HttpRequest, region: Region) -> str | None:
     return changelist(
-        request, PublicationDelivery, {"region__id__exact": str(region.pk), "state__exact": DeliveryState.FAILED}
+        request,
+        PublicationDelivery,
+        {"region__id__exact": str(region.pk), "state__exact": DeliveryState.FAILED},
     )
 
 
@@ -75,7 +79,9 @@ def calls(request: HttpRequest, region: Region, *, since: datetime, failed: bool
 
 def refusals(request: HttpRequest, status_code: str, *, since: datetime) -> str | None:
     return changelist(
-        request, EnvelopeCall, {"direction__exact": "in", "status_code__exact": status_code, "created_at__gte": since.isoformat()}
+        request,
+        EnvelopeCall,
+        {"direction__exact": "in", "status_code__exact": status_code, "created_at__gte": since.isoformat()},
     )
 
 

@@ -56,7 +56,9 @@ def region_key(regions: list[Region]) -> Case:
     )
 
 
-def calls_to(regions: list[Region], *, since: datetime, until: datetime | None = None) -> QuerySet[EnvelopeCall]:
+def calls_to(
+    regions: list[Region], *, since: datetime, until: datetime | None = None
+) -> QuerySet[EnvelopeCall]:
     """The calls the hub made to ``regions`` in ``[since, until)``."""
     accounts = [account for region in regions for account in region_accounts(region)]
     calls = EnvelopeCall.objects.filter(direction=MADE, created_at__gte=since, account_id__in=accounts)
@@ -81,7 +83,9 @@ class CallFigures:
         return self.failed / self.total if self.total else None
 
 
-def call_figures(regions: list[Region], *, since: datetime, percents: tuple[int, ...] = PERCENTILES[:2]) -> dict[str, CallFigures]:
+def call_figures(
+    regions: list[Region], *, since: datetime, percents: tuple[int, ...] = PERCENTILES[:2]
+) -> dict[str, CallFigures]:
     """Per region code: calls made since ``since``, how many failed, and their latency percentiles."""
     figures = {region.code: CallFigures() for region in regions}
     if not regions:
@@ -135,13 +139,17 @@ def latency_percentiles(
     return result
 
 
-def calls_per_hour(regions: list[Region], *, since: datetime, until: datetime) -> dict[str, dict[datetime, int]]:
+def calls_per_hour(
+    regions: list[Region], *, since: datetime, until: datetime
+) -> dict[str, dict[datetime, int]]:
     """Per region code, the number of calls made in each hour (local time) of ``[since, until)``."""
     if not regions:
         return {}
     rows = (
         calls_to(regions, since=since, until=until)
-        .annotate(region=region_key(regions), hour=TruncHour("created_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(
+            region=region_key(regions), hour=TruncHour("created_at", tzinfo=timezone.get_current_timezone())
+        )
         .values("region", "hour")
         .order_by()
         .annotate(calls=Count("pk"))
@@ -166,10 +174,17 @@ def refusals_by_reason(*, since: datetime, region: Region | None = None, limit: 
     For a region: its rows as the audit browsing scopes them (``ysj_portal.audit``: calls of its
     own system, relayed by it, or of its application systems), so the admin's list agrees.
     """
-    calls = EnvelopeCall.objects.filter(direction=SERVED, created_at__gte=since).exclude(status_code__in=["", st.OK.code])
+    calls = EnvelopeCall.objects.filter(direction=SERVED, created_at__gte=since).exclude(
+        status_code__in=["", st.OK.code]
+    )
     if region is not None:
         calls = calls.filter(audit.region_condition(EnvelopeCall, region))
-    rows = calls.values("status_code").order_by().annotate(calls=Count("pk")).order_by("-calls", "status_code")[:limit]
+    rows = (
+        calls.values("status_code")
+        .order_by()
+        .annotate(calls=Count("pk"))
+        .order_by("-calls", "status_code")[:limit]
+    )
     return [Refusal(row["status_code"], meaning_of(row["status_code"]), row["calls"]) for row in rows]
 
 

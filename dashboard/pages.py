@@ -89,7 +89,9 @@ def charts_page(request: HttpRequest) -> ChartsPage:
             figures.hours, [(r.name, values) for r, values in figures.calls], label="各地区每小时调用次数"
         ),
         latency_chart=charts.grouped_bars(
-            [(r.name, values) for r, values in figures.percentiles], keys=metrics.PERCENTILES, label="各地区调用耗时分位数"
+            [(r.name, values) for r, values in figures.percentiles],
+            keys=metrics.PERCENTILES,
+            label="各地区调用耗时分位数",
         ),
         refusals_chart=charts.horizontal_bars(
             [(f"{r.status_code} {r.meaning}", r.calls) for r in figures.refusals], label="按原因统计的拒绝"

@@ -65,10 +65,12 @@ class Light:
 
 def awaiting_decision(*, region: Region) -> QuerySet[ScenarioList]:
     """Lists whose open round needs ``region`` and on whose current revision it has not decided (9 a)."""
-    decided = ScenarioConfirmation.objects.filter(scenario_list=OuterRef("pk"), revision=OuterRef("revision"), region=region)
-    return ScenarioList.objects.filter(round_state=RoundState.PENDING, round_regions__has_key=region.code).exclude(
-        Exists(decided)
+    decided = ScenarioConfirmation.objects.filter(
+        scenario_list=OuterRef("pk"), revision=OuterRef("revision"), region=region
     )
+    return ScenarioList.objects.filter(
+        round_state=RoundState.PENDING, round_regions__has_key=region.code
+    ).exclude(Exists(decided))
 
 
 def pending_rounds() -> QuerySet[ScenarioList]:
@@ -84,7 +86,9 @@ def rejected_registrations(*, region: Region | None) -> QuerySet[ScenarioList]:
 
 def round_opened_at() -> Coalesce:
     """When the current revision's round opened: its first logged event (registration, edit, reopening)."""
-    first_event = ScenarioEvent.objects.filter(scenario_list=OuterRef("pk"), revision=OuterRef("revision")).order_by("at", "id")
+    first_event = ScenarioEvent.objects.filter(
+        scenario_list=OuterRef("pk"), revision=OuterRef("revision")
+    ).order_by("at", "id")
     return Coalesce(Subquery(first_event.values("at")[:1]), F("modified_at"))
 
 
@@ -133,7 +137,11 @@ def waiting_lists(
             scenario=scenario,
             since=scenario.since,
             waited=now - scenario.since,
-            undecided=[parties.name_of(code) for code in scenario.needed_regions if code not in decided.get(scenario.pk, set())],
+            undecided=[
+                parties.name_of(code)
+                for code in scenario.needed_regions
+                if code not in decided.get(scenario.pk, set())
+            ],
             own=region is not None and scenario.proposed_by_id == region.pk,
         )
         for scenario in shown
@@ -221,7 +229,9 @@ def region_statuses(*, region: Region | None, now: datetime) -> list[RegionStatu
                 oldest_undelivered=oldest,
                 oldest_age=now - oldest if oldest is not None else None,
                 last_error=row.last_error or "",
-                delivery_light=delivery_light(undelivered=row.undelivered, failed=row.failed, oldest=oldest, now=now),
+                delivery_light=delivery_light(
+                    undelivered=row.undelivered, failed=row.failed, oldest=oldest, now=now
+                ),
                 last_success=max(stamps) if stamps else None,
                 calls=calls,
                 health_light=health_light(calls),
@@ -299,7 +309,9 @@ def home_figures(*, user: AbstractBaseUser, now: datetime | None = None) -> Home
     region = region_of(user)
     waiting = rejected = None
     if user.has_perm("scenarios.view_scenariolist"):
-        waiting = waiting_lists(awaiting_decision(region=region) if region else pending_rounds(), now=now, region=region)
+        waiting = waiting_lists(
+            awaiting_decision(region=region) if region else pending_rounds(), now=now, region=region
+        )
         rejected = rejected_lists(rejected_registrations(region=region))
     statuses = region_statuses(region=region, now=now) if sees_regions(user, region) else []
     checkpoints = checkpoints_lacking_witness()
@@ -315,7 +327,11 @@ def home_figures(*, user: AbstractBaseUser, now: datetime | None = None) -> Home
 
 def sees_regions(user: AbstractBaseUser, region: Region | None) -> bool:
     """Deliveries and node health: a region's administrators for their region, readers of the records for all."""
-    return region is not None or user.has_perm("catalog.view_publicationdelivery") or user.has_perm("trust.view_envelopecall")
+    return (
+        region is not None
+        or user.has_perm("catalog.view_publicationdelivery")
+        or user.has_perm("trust.view_envelopecall")
+    )
 
 
 # --------------------------------------------------------------------------- the charts

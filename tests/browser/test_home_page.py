@@ -72,14 +72,27 @@ def registered():
     admins = four_admins()
     regions = {r.code: r for r in Region.objects.all()}
     earlier = propose("WEB-H0", [PublishedEntryFactory(type_name="营业执照")], by="SH", name="早先的清单")
-    decide(earlier, actor=admins["ZJ"], region=regions["ZJ"], revision=1, decision=Decision.REJECTED,
-           reason="本地区暂无此办事场景")
+    decide(
+        earlier,
+        actor=admins["ZJ"],
+        region=regions["ZJ"],
+        revision=1,
+        decision=Decision.REJECTED,
+        reason="本地区暂无此办事场景",
+    )
     propose("WEB-H1", [PublishedEntryFactory(type_name="食品经营许可证")], by="SH", name="餐饮店开办")
-    delivery(regions["JS"], state=DeliveryState.FAILED, age=timedelta(hours=2), error="连接被拒绝：长时间的错误说明" * 4)
+    delivery(
+        regions["JS"],
+        state=DeliveryState.FAILED,
+        age=timedelta(hours=2),
+        error="连接被拒绝：长时间的错误说明" * 4,
+    )
     now = timezone.now()
     for i in range(20):
         call(to="SH", latency_ms=15.0 + i, at=now - timedelta(minutes=i))
-        call(to="region-js", error="timeout" if i % 2 else "", latency_ms=3000.0, at=now - timedelta(minutes=i))
+        call(
+            to="region-js", error="timeout" if i % 2 else "", latency_ms=3000.0, at=now - timedelta(minutes=i)
+        )
     return admins
 
 

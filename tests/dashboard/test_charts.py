@@ -70,7 +70,12 @@ def test_the_svg_charts_carry_every_figure_and_escape_names():
     now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
     hours = [now - timedelta(hours=23 - i) for i in range(24)]
     lines = charts.hourly_lines(hours, [("上海市", list(range(24))), ("<b>", [0] * 24)], label="调用")
-    assert lines.count("<circle") == 48 and "<title>上海市" in lines and "&lt;b&gt;" in lines and "<b>" not in lines
+    assert (
+        lines.count("<circle") == 48
+        and "<title>上海市" in lines
+        and "&lt;b&gt;" in lines
+        and "<b>" not in lines
+    )
     bars = charts.grouped_bars([("江苏省", {50: 12.5, 95: 80.0, 99: 120.0})], keys=(50, 95, 99), label="耗时")
     assert bars.count("<rect") == 3 + 3  # three bars, three legend keys
     assert "江苏省 p99：120 ms" in bars

@@ -37,7 +37,14 @@ def governance():
     confirm(proposed("W-1", by="SH"), "JS")
     proposed("W-2", by="ZJ")
     rejected = proposed("R-1", by="SH")
-    decide(rejected, actor=admins["ZJ"], region=regions["ZJ"], revision=1, decision=Decision.REJECTED, reason="不适用")
+    decide(
+        rejected,
+        actor=admins["ZJ"],
+        region=regions["ZJ"],
+        revision=1,
+        decision=Decision.REJECTED,
+        reason="不适用",
+    )
     delivery(regions["SH"], age=timedelta(minutes=20), error="连接被拒绝")
     delivery(regions["SH"], state=DeliveryState.FAILED, age=timedelta(hours=2), error="HTTP 500")
     delivery(regions["ZJ"], state=DeliveryState.DELIVERED)
@@ -63,13 +70,16 @@ def client_for(user) -> Client:
     return client
 
 
-def link(html: str, selector_id: str | None = None, css_class: str | None = None, region: str | None = None) -> str:
+def link(
+    html: str, selector_id: str | None = None, css_class: str | None = None, region: str | None = None
+) -> str:
     """The href of the element with ``id`` (or of ``class`` in the row of ``region``)."""
     return linked(html, selector_id, css_class, region)[0]
 
 
-def linked(html: str, selector_id: str | None = None, css_class: str | None = None,
-           region: str | None = None) -> tuple[str, str]:
+def linked(
+    html: str, selector_id: str | None = None, css_class: str | None = None, region: str | None = None
+) -> tuple[str, str]:
     """The href and the text of the link with ``id`` (or of ``class`` in the row of ``region``)."""
     if selector_id:
         match = re.search(rf'<a[^>]*id="{selector_id}"[^>]*href="([^"]+)"[^>]*>([^<]*)<', html)
@@ -82,7 +92,9 @@ def linked(html: str, selector_id: str | None = None, css_class: str | None = No
 
 
 def undelivered(code: str, *states: str) -> int:
-    return PublicationDelivery.objects.filter(region__code=code, state__in=states or services.UNDELIVERED).count()
+    return PublicationDelivery.objects.filter(
+        region__code=code, state__in=states or services.UNDELIVERED
+    ).count()
 
 
 def listed(client: Client, url: str) -> int:
@@ -131,8 +143,12 @@ def test_the_inbox_link_shows_the_unread_count(governance):
     user = governance["JS"]
     # The workflow's notices are written after commit, which this test's transaction never does.
     for i in range(3):
-        Notification.objects.create(recipient=user, kind="decision_needed", title=f"待决定 {i}",
-                                    read_at=timezone.now() if i == 0 else None)
+        Notification.objects.create(
+            recipient=user,
+            kind="decision_needed",
+            title=f"待决定 {i}",
+            read_at=timezone.now() if i == 0 else None,
+        )
     Notification.objects.create(recipient=governance["SH"], kind="decision_needed", title="他人的通知")
     client = client_for(user)
     html = client.get(HOME).content.decode()

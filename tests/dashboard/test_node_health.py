@@ -26,7 +26,9 @@ def test_calls_under_both_account_ids_count_for_the_region():
     now = timezone.now()
     # The fused search records calls under the region's code, the deliveries under its account id.
     for latency in range(1, 101):  # 1..100 ms: p50 = 50, p95 = 95 by nearest rank
-        call(to="SH" if latency % 2 else "region-sh", latency_ms=float(latency), at=now - timedelta(minutes=5))
+        call(
+            to="SH" if latency % 2 else "region-sh", latency_ms=float(latency), at=now - timedelta(minutes=5)
+        )
     call(to="SH", error="timeout", latency_ms=3000.0, at=now - timedelta(minutes=10))
     call(to="SH", latency_ms=1.0, at=now - timedelta(hours=2))  # outside the window
     call(to="ZJ", latency_ms=500.0, at=now - timedelta(minutes=1))
@@ -60,7 +62,9 @@ def test_a_node_without_calls_is_grey_and_served_calls_do_not_count():
     assert (ah.calls.total, ah.last_success, ah.health_light) == (0, None, Light.GREY)
 
 
-@pytest.mark.parametrize(("failed", "total", "light"), [(0, 10, Light.GREEN), (1, 10, Light.AMBER), (3, 10, Light.RED)])
+@pytest.mark.parametrize(
+    ("failed", "total", "light"), [(0, 10, Light.GREEN), (1, 10, Light.AMBER), (3, 10, Light.RED)]
+)
 def test_error_rate_thresholds(failed, total, light):
     from dashboard.metrics import CallFigures
 

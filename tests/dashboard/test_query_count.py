@@ -30,7 +30,9 @@ def grow(start: int, stop: int) -> None:
         scenario = proposed(f"Q-{i:03d}", by=("SH", "ZJ")[i % 2], age=timedelta(hours=i))
         if i % 3 == 0:
             confirm(scenario, "JS")
-        delivery(regions[("SH", "ZJ", "AH")[i % 3]], age=timedelta(minutes=i), error="连接被拒绝", code=f"Q-{i}")
+        delivery(
+            regions[("SH", "ZJ", "AH")[i % 3]], age=timedelta(minutes=i), error="连接被拒绝", code=f"Q-{i}"
+        )
         call(to="SH", latency_ms=float(i), at=now - timedelta(minutes=i % 50))
         call(to="region-zj", error="timeout" if i % 4 == 0 else "", at=now - timedelta(minutes=i % 50))
 

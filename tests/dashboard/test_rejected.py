@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 def reject(scenario, code: str, admins, reason: str = "关联证照目录不全"):
-    decide(scenario, actor=admins[code], region=Region.objects.get(code=code), revision=scenario.revision,
-           decision=Decision.REJECTED, reason=reason)
+    decide(
+        scenario,
+        actor=admins[code],
+        region=Region.objects.get(code=code),
+        revision=scenario.revision,
+        decision=Decision.REJECTED,
+        reason=reason,
+    )
 
 
 def test_the_registering_region_sees_who_rejected_and_why():

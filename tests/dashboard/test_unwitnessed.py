@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def checkpoint(size: int, age: timedelta) -> Checkpoint:
-    return Checkpoint.objects.create(size=size, root=bytes(32), note=f"checkpoint {size}\n",
-                                     created_at=timezone.now() - age)
+    return Checkpoint.objects.create(
+        size=size, root=bytes(32), note=f"checkpoint {size}\n", created_at=timezone.now() - age
+    )
 
 
 def test_a_checkpoint_past_the_grace_without_cosignatures_is_listed_and_linked(settings):

@@ -51,8 +51,15 @@ def test_a_new_revision_waits_again_for_a_region_that_confirmed_the_previous_one
     scenario = proposed("L-3", by="SH")
     confirm(scenario, "ZJ")
     assert services.home_figures(user=admins["ZJ"]).waiting.count == 0
-    edit_list(scenario, actor=admins["SH"], name="改名后的清单", entries=list(scenario.entries.all()),
-              valid_start=scenario.valid_start, valid_end=None, reason="名称调整")
+    edit_list(
+        scenario,
+        actor=admins["SH"],
+        name="改名后的清单",
+        entries=list(scenario.entries.all()),
+        valid_start=scenario.valid_start,
+        valid_end=None,
+        reason="名称调整",
+    )
     zj = services.home_figures(user=admins["ZJ"])
     assert codes(zj.waiting) == ["L-3"]
     assert zj.waiting.rows[0].scenario.revision == 2
@@ -61,8 +68,14 @@ def test_a_new_revision_waits_again_for_a_region_that_confirmed_the_previous_one
 def test_a_rejected_round_waits_for_nobody():
     admins = four_admins()
     scenario = proposed("L-4", by="SH")
-    decide(scenario, actor=admins["JS"], region=Region.objects.get(code="JS"), revision=1,
-           decision=Decision.REJECTED, reason="不适用")
+    decide(
+        scenario,
+        actor=admins["JS"],
+        region=Region.objects.get(code="JS"),
+        revision=1,
+        decision=Decision.REJECTED,
+        reason="不适用",
+    )
     assert services.home_figures(user=admins["ZJ"]).waiting.count == 0
 
 
