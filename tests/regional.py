@@ -77,6 +77,8 @@ def _base_env(data_dir: Path) -> dict[str, str]:
             "NODE_DRILLS": "1",
             "NODE_SERVICE_CODES": "1",
             "NODE_FORWARD_SWEEP_SECONDS": "0.5",
+            # The session's nodes outlive each test's hub: tests run check_evidence themselves.
+            "NODE_EVIDENCE_CHECK_SECONDS": "0",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -1,4 +1,9 @@
-"""Serve the node with gunicorn (threads), the forwarding sweeper running in each worker."""
+"""Serve the node with gunicorn (threads), the forwarding sweeper running in each worker.
+
+The check that this region's calls are in the hub's evidence log (``check_evidence --loop``)
+runs as one process beside the workers, started and stopped by gunicorn's master, so that several
+workers never check the same calls at once.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,26 @@ def _stop_sweeper(server: Any, worker: Any) -> None:
     sweeper = getattr(worker, "node_sweeper", None)
     if sweeper is not None:
         sweeper.stop()
+
+
+def _start_evidence_checker(server: Any) -> None:
+    if settings.NODE_EVIDENCE_CHECK_SECONDS <= 0:
+        return
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "regional_node", "check_evidence", "--loop"]  # fixed arguments
+    server.evidence_checker = subprocess.Popen(command)  # noqa: S603
+
+
+def _stop_evidence_checker(server: Any) -> None:
+    checker = getattr(server, "evidence_checker", None)
+    if checker is not None and checker.poll() is None:
+        checker.terminate()
+        try:
+            checker.wait(timeout=10)
+        except Exception:  # a checker that does not stop in time is killed with the node
+            checker.kill()
 
 
 class NodeServer(BaseApplication):
@@ -92,5 +117,7 @@ class Command(BaseCommand):
                 "proc_name": f"ysj-node-{settings.NODE_REGION.lower()}",
                 "post_worker_init": _start_sweeper,
                 "worker_exit": _stop_sweeper,
+                "when_ready": _start_evidence_checker,
+                "on_exit": _stop_evidence_checker,
             }
         ).run()
