@@ -77,3 +77,14 @@ def entries_fail():
                 cursor.execute("DROP FUNCTION IF EXISTS evidence_test_refuse_insert()")
             else:
                 cursor.execute("DROP TRIGGER IF EXISTS evidence_test_refuse")
+
+
+@pytest.fixture
+def witnesses(live_regions, regional_nodes):
+    """The live nodes with no witnessed state: each test's log is a new log to them."""
+    for node in regional_nodes:
+        try:
+            node.manage("witness_reset", "--reason", "test: a new log", "--forget")
+        except RuntimeError as exc:  # a node that never witnessed has nothing to reset
+            assert "没有日志" in str(exc)
+    return live_regions

@@ -18,17 +18,6 @@ from .factories import log_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def witnesses(live_regions, regional_nodes):
-    """The live nodes with no witnessed state: each test's log is a new log to them."""
-    for node in regional_nodes:
-        try:
-            node.manage("witness_reset", "--reason", "test: a new log", "--forget")
-        except RuntimeError as exc:  # a node that never witnessed has nothing to reset
-            assert "没有日志" in str(exc)
-    return live_regions
-
-
 def _cosigners(size: int) -> set[str]:
     return set(Cosignature.objects.filter(checkpoint__size=size).values_list("region", flat=True))
 
