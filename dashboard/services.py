@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -117,12 +117,19 @@ class Rows:
     rows: list
 
 
+def _total() -> Window:
+    """The number of rows the query matches, carried on each row shown (``COUNT(*) OVER ()``)."""
+    return Window(Count("pk"))
+
+
 def waiting_lists(
     lists: QuerySet[ScenarioList], *, now: datetime, region: Region | None = None, limit: int = ROWS_SHOWN
 ) -> Rows:
-    """The lists waiting longest first, with how long and for whom (three queries)."""
+    """The lists waiting longest first, with how long and for whom (two queries)."""
     shown = list(
-        lists.annotate(since=round_opened_at()).select_related("proposed_by").order_by("since", "pk")[:limit]
+        lists.annotate(since=round_opened_at(), total=_total())
+        .select_related("proposed_by")
+        .order_by("since", "pk")[:limit]
     )
     decided: dict[int, set[str]] = {}
     revisions = {scenario.pk: scenario.revision for scenario in shown}
@@ -146,25 +153,26 @@ def waiting_lists(
         )
         for scenario in shown
     ]
-    return Rows(count=lists.count(), rows=result)
+    return Rows(count=shown[0].total if shown else 0, rows=result)
 
 
 def rejected_lists(lists: QuerySet[ScenarioList], *, limit: int = ROWS_SHOWN) -> Rows:
-    """The most recently rejected first, with who rejected and why (two queries)."""
+    """The most recently rejected first, with who rejected and why (one query)."""
     rejection = ScenarioConfirmation.objects.filter(
         scenario_list=OuterRef("pk"), revision=OuterRef("revision"), decision=Decision.REJECTED
     ).order_by("-decided_at")
-    shown = (
+    shown = list(
         lists.annotate(
             rejected_by=Subquery(rejection.values("region__name")[:1]),
             rejection_reason=Subquery(rejection.values("reason")[:1]),
             rejected_at=Subquery(rejection.values("decided_at")[:1]),
+            total=_total(),
         )
         .select_related("proposed_by")
         .order_by(F("rejected_at").desc(nulls_last=True), "-pk")[:limit]
     )
     rows = [RejectedList(s, s.rejected_by or "", s.rejection_reason or "", s.rejected_at) for s in shown]
-    return Rows(count=lists.count(), rows=rows)
+    return Rows(count=shown[0].total if shown else 0, rows=rows)
 
 
 # --------------------------------------------------------------------------- regions
