@@ -21,7 +21,7 @@ from trust.models import Region, TrustedApplication
 from trust.work import CallWork
 from ysj_protocol.profile import format_time
 
-from .models import HolderNotice, NoticeKind, PresentedServiceCode
+from .models import HolderNotice, NoticeKind, PageThrottle, PresentedServiceCode
 from .text import Listed, compose
 
 #: The page size of the holder's listing: default and upper bound.
@@ -234,9 +234,11 @@ def list_notices(*, holder_key: str, page_num: int = 1, page_size: int = DEFAULT
 
 # ---------------------------------------------------------------------------- retention
 def purge_expired(*, now: dt.datetime | None = None) -> int:
-    """Delete notices older than ``YSJ_NOTICE_RETENTION_DAYS`` and expired page codes; the notices deleted."""
+    """Delete notices older than ``YSJ_NOTICE_RETENTION_DAYS``, the page's expired codes and past windows; the notices deleted."""
     now = now or timezone.now()
     PresentedServiceCode.objects.filter(expires_at__lt=now).delete()
+    window = dt.timedelta(seconds=settings.YSJ_NOTICE_PAGE_WINDOW)
+    PageThrottle.objects.filter(window_started_at__lt=now - window).delete()
     cutoff = now - dt.timedelta(days=settings.YSJ_NOTICE_RETENTION_DAYS)
     deleted, _ = HolderNotice.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from notices.models import HolderNotice, PresentedServiceCode
+from notices.models import HolderNotice, PageThrottle, PresentedServiceCode
 from notices.tasks import purge_expired
 
 from ..factories import ApplicationFactory
@@ -32,10 +32,13 @@ def test_the_task_purges_notices_past_the_retention_and_expired_page_codes(setti
     now = timezone.now()
     PresentedServiceCode.objects.create(nonce_hash="a" * 64, expires_at=now - dt.timedelta(seconds=1))
     PresentedServiceCode.objects.create(nonce_hash="b" * 64, expires_at=now + dt.timedelta(minutes=5))
+    PageThrottle.objects.create(client="192.0.2.1", window_started_at=now - dt.timedelta(days=1), attempts=3)
+    PageThrottle.objects.create(client="192.0.2.2", window_started_at=now, attempts=3)
     assert purge_expired.delay().get() == 1
     assert list(HolderNotice.objects.all()) == [kept]
     assert not HolderNotice.objects.filter(pk=old.pk).exists()
     assert list(PresentedServiceCode.objects.values_list("nonce_hash", flat=True)) == ["b" * 64]
+    assert list(PageThrottle.objects.values_list("client", flat=True)) == ["192.0.2.2"]
 
 
 def test_the_task_runs_hourly(settings):
