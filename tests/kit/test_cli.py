@@ -167,3 +167,22 @@ def test_the_whole_chain_with_ysj(app_env: dict[str, str], demo_network: Any, tm
     error = as_json(refused)["error"]
     assert error["status"] == st.SCENARIO_NOT_FOUND.code and error["meaning"] == st.SCENARIO_NOT_FOUND.message
     assert st.SCENARIO_NOT_FOUND.code in refused.stderr
+
+
+def test_the_progress_bar_shows_long_transfers_only() -> None:
+    import io
+
+    from ysj_protocol.cli.output import ProgressBar
+
+    short, long = io.StringIO(), io.StringIO()
+    small = ProgressBar("下载", force=True, stream=short)
+    small(1000, 1000)
+    small.done()
+    assert short.getvalue() == ""
+    big = ProgressBar("下载", force=True, stream=long)
+    total = 4 * ProgressBar.THRESHOLD
+    for received in range(0, total + 1, total // 4):
+        big(received, total)
+    big.done()
+    assert "100%" in long.getvalue() and long.getvalue().endswith("\n")
+    assert long.getvalue().count("\r") == 5
