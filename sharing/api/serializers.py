@@ -153,3 +153,7 @@ class VerifyResultSerializer(serializers.Serializer):
     certificateStatus = serializers.CharField(
         required=False, help_text="颁证地区答复的证照当前状态：valid 有效、revoked 注销/吊销、expired 过期、unknown 未找到"
     )
+    applicationId = serializers.CharField(
+        required=False, help_text="对文件加水印并签名的应用系统 appId（11.4；本系统对表 12 的扩展，仅应用系统签名的文件返回）"
+    )
+    applicationSignedAt = serializers.CharField(required=False, help_text="应用系统签名时间，yyyy-MM-dd HH:mm:ss")
