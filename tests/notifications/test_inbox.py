@@ -98,3 +98,15 @@ def test_mark_selected_read_action():
     assert client.login(username=editor.username, password=PASSWORD)
     client.post(reverse(CHANGELIST), {"action": "mark_selected_read", "_selected_action": [rows[0].pk, rows[1].pk]})
     assert unread_count(editor) == 1
+
+
+@pytest.mark.parametrize("count", [3, 120])
+def test_the_inbox_page_costs_the_same_however_many_notices(count, django_assert_num_queries):
+    sh = region_admin("SH")
+    Notification.objects.bulk_create(
+        [Notification(recipient=sh, kind=NotificationKind.PUBLISHED, title=f"通知 {n}") for n in range(count)]
+    )
+    client = client_for(sh)
+    # A fixed number of queries: one page of rows (50), whatever the inbox holds.
+    with django_assert_num_queries(7):
+        assert client.get(reverse(CHANGELIST)).status_code == 200
