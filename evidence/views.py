@@ -6,12 +6,11 @@ with a Chinese message, never 500.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, renderer_classes
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from . import proofs
 
@@ -25,8 +24,29 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
-def checkpoint(request: HttpRequest) -> HttpResponse:
+class _NoteRenderer(BaseRenderer):
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover - never used
+        return str(data).encode("utf-8")
+
+
+@extend_schema(
+    summary="存证日志最新检查点",
+    description=(
+        "C2SP tlog-checkpoint 格式的签名文本：日志标识（origin）、条目数、BASE64 的 SM3 根哈希、空行、本系统的 SM2 "
+        "签名行，其后为各地区见证节点的联署行。公开：只透露条目数与根哈希。尚无检查点时返回 404。"
+    ),
+    responses={(200, "text/plain"): OpenApiTypes.STR, 404: OpenApiResponse(description="尚无检查点")},
+    tags=["存证日志"],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@renderer_classes([_NoteRenderer, JSONRenderer])
+def checkpoint(request) -> HttpResponse:
     """The latest checkpoint as a C2SP signed note: body, blank line, the hub's signature, the cosignatures."""
     text = proofs.latest_note()
     if text is None:

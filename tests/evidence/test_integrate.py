@@ -75,3 +75,15 @@ def test_an_entry_written_in_a_rolled_back_transaction_never_enters() -> None:
         append([call_leaf(1)])
         raise RuntimeError("the change fails")
     assert integrate().integrated == 0 and not EvidenceEntry.objects.exists()
+
+
+def test_the_runner_and_the_beat_task_integrate_and_sign() -> None:
+    from evidence.runner import run_once
+    from evidence.tasks import integrate_log
+
+    _append(2)
+    run_once()  # no region registered: nothing to collect
+    assert Checkpoint.objects.get().size == 2
+    _append(1, start=2)
+    integrate_log.delay()  # inline without a broker, as in the tests
+    assert Checkpoint.objects.order_by("-size").first().size == 3

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from evidence import services
-from evidence.models import Checkpoint, Cosignature, WitnessState
+from evidence.models import Checkpoint, Cosignature, EvidenceEntry, WitnessState
 from evidence.witnesses import collect_cosignatures
 from trust.models import Region
 from ysj_protocol.crypto import sm2
@@ -39,6 +39,7 @@ def test_every_region_cosigns_and_the_cosignatures_verify(witnesses) -> None:
     collect_cosignatures()
     assert _cosigners(12) == {"SH", "JS", "ZJ", "AH"}
     assert services.latest_cosigned_checkpoint().size == 12
+    assert services.inclusion_checkpoint(EvidenceEntry.objects.get(index=11)).size == 12
     assert services.checkpoints_lacking_witness(older_than=dt.timedelta(0)) == []
 
 
