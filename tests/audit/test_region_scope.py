@@ -102,3 +102,13 @@ def test_the_region_filter_is_the_scoping_rule(world):
         filtered = {row.pk for row in response.context["cl"].result_list}
         scoped = set(audit.restrict(EnvelopeCall.objects.all(), region_admin(code)).values_list("pk", flat=True))
         assert filtered == scoped and filtered
+
+
+def test_a_region_administrator_filters_by_their_own_region_only(world):
+    client = client_for(region_admin("SH"))
+    everything = _listed(client, EnvelopeCall)
+    response = client.get(reverse(LISTS[EnvelopeCall]), {"region": "SH"})
+    assert {row.pk for row in response.context["cl"].result_list} == everything
+    assert [code for code, _ in response.context["cl"].filter_specs[0].lookup_choices] == ["SH"]
+    response = client.get(reverse(LISTS[EnvelopeCall]), {"region": "JS"})
+    assert list(response.context["cl"].result_list) == []
