@@ -51,3 +51,8 @@ class HolderNoticesResultSerializer(serializers.Serializer):
     pageNum = serializers.IntegerField()
     pageSize = serializers.IntegerField()
     dataList = NoticeItemSerializer(many=True, help_text="按时间由近到远")
+
+
+def holder_notice_field() -> serializers.CharField:
+    """The ``holderNotice`` field of the answers of 12.1.6-12.1.9 and 12.2.2."""
+    return serializers.CharField(help_text=HOLDER_NOTICE_HELP)
