@@ -1,0 +1,336 @@
+"""The evidence log checked from outside, as a province's engineer would with gmssl alone.
+
+Nothing here verifies with ``ysj_protocol``: the note is parsed, the key IDs computed, the SM2
+signatures and cosignatures verified with gmssl (SM3 with the default user ID), and the RFC 9162
+inclusion (2.1.3.2) and consistency (2.1.4.2) proofs recomputed by code written in this module
+from the RFC's text, with gmssl's SM3. The project only sets the hub up, makes real section-12
+calls (searches fanned out to the four live regional nodes), integrates the log and asks the
+nodes to cosign, and carries the region's envelope call that reads an entry's leaf bytes.
+
+The formats are those of ``docs/evidence.md``; each check names the part it reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from gmssl import sm2 as gm_sm2
+from gmssl import sm3 as gm_sm3
+
+from evidence.integrate import integrate
+from evidence.witnesses import collect_cosignatures
+from sharing.regions import clients
+from tests.evidence.conftest import wipe_log
+from tests.keys import hub_key
+from tests.regional import node_key
+from tests.sharing.conftest import make_caller
+from ysj_protocol.client import EnvelopeClient, Peer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = "ysj.yrd/evidence"
+NOTE_TYPE = b"\xff" + b"ysj.yrd/sm2-sm3"
+COSIGNATURE_TYPE = b"\xff" + b"ysj.yrd/sm2-sm3/cosignature/v1"
+EM_DASH = "\u2014"
+REGIONS = ("SH", "JS", "ZJ", "AH")
+ENTRIES = "/api/v1/evidence/entries"
+#: The kinds of entry the leaf encoding knows (calls served and made, decisions, downloads).
+KINDS = {"served", "made", "governance", "catalog", "publication", "download"}
+
+
+class Mismatch(Exception):
+    """A proof, note or signature that does not verify."""
+
+
+# --- SM3 and SM2 with gmssl -------------------------------------------------------------------
+
+
+def sm3(data: bytes) -> bytes:
+    return bytes.fromhex(gm_sm3.sm3_hash(list(data)))  # gmssl pads the list it is given: a fresh one
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return sm3(b"\x00" + leaf)
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return sm3(b"\x01" + left + right)
+
+
+def sm2_verify(public_hex: str, message: bytes, signature: bytes) -> bool:
+    """SM2 with SM3 and the default user ID over ``message``; ``signature`` is raw ``r || s``."""
+    if len(signature) != 64:
+        return False
+    xy = public_hex.lower()
+    xy = xy[2:] if len(xy) == 130 else xy
+    verifier = gm_sm2.CryptSM2(private_key=None, public_key=xy)
+    # gmssl's constructor strips a leading "04" with lstrip("04"), which also eats a leading 0 or 4
+    # of x: set the 128 hex digits of x || y directly.
+    verifier.public_key = xy
+    return bool(verifier.verify_with_sm3(signature.hex(), message))
+
+
+def key_id(name: str, signature_type: bytes, public_hex: str) -> bytes:
+    """signed-note's key ID with SM3: ``SM3(name || 0x0A || type || 04 || x || y)[:4]``."""
+    point = public_hex if len(public_hex) == 130 else "04" + public_hex
+    return sm3(name.encode("utf-8") + b"\n" + signature_type + bytes.fromhex(point))[:4]
+
+
+# --- the note -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Note:
+    body: bytes
+    origin: str
+    size: int
+    root: bytes
+    signatures: list[tuple[str, bytes]]  # (key name, base64-decoded payload)
+
+
+def parse_note(text: str) -> Note:
+    """The signed note: text, the last blank line, signature lines ``— <name> <base64>``."""
+    if not text.endswith("\n") or "\n\n" not in text:
+        raise Mismatch("not a signed note")
+    split = text.rindex("\n\n")
+    body, lines = text[: split + 1], text[split + 2 :]
+    origin, size, root, *extensions = body[:-1].split("\n")
+    if extensions or not size.isdigit() or (size != "0" and size.startswith("0")):
+        raise Mismatch(f"not a checkpoint body: {body!r}")
+    signatures = []
+    for line in lines[:-1].split("\n"):
+        dash, name, encoded = line.split(" ")
+        if dash != EM_DASH:
+            raise Mismatch(f"not a signature line: {line!r}")
+        signatures.append((name, base64.b64decode(encoded, validate=True)))
+    return Note(body.encode("utf-8"), origin, int(size), base64.b64decode(root, validate=True), signatures)
+
+
+def verify_hub_signature(note: Note, public_hex: str) -> None:
+    wanted = key_id(ORIGIN, NOTE_TYPE, public_hex)
+    payloads = [payload for name, payload in note.signatures if name == ORIGIN and payload[:4] == wanted]
+    if len(payloads) != 1 or len(payloads[0]) != 4 + 64:
+        raise Mismatch("no signature line of the hub's key")
+    if not sm2_verify(public_hex, note.body, payloads[0][4:]):
+        raise Mismatch("the hub's signature does not verify")
+
+
+def verify_cosignature(note: Note, name: str, public_hex: str) -> int:
+    """The timestamp of ``name``'s cosignature/v1 over the note's text."""
+    wanted = key_id(name, COSIGNATURE_TYPE, public_hex)
+    payloads = [payload for line_name, payload in note.signatures if line_name == name and payload[:4] == wanted]
+    if len(payloads) != 1 or len(payloads[0]) != 4 + 8 + 64:
+        raise Mismatch(f"no cosignature line of {name}")
+    timestamp = int.from_bytes(payloads[0][4:12], "big")
+    message = b"cosignature/v1\ntime " + str(timestamp).encode("ascii") + b"\n" + note.body
+    if not sm2_verify(public_hex, message, payloads[0][12:]):
+        raise Mismatch(f"the cosignature of {name} does not verify")
+    return timestamp
+
+
+# --- RFC 9162 proofs, from the RFC's text ----------------------------------------------------
+
+
+def root_from_inclusion(index: int, size: int, hashed_leaf: bytes, path: list[bytes]) -> bytes:
+    """RFC 9162 2.1.3.2: the root ``path`` leads to from leaf ``index`` of a tree of ``size``."""
+    if index >= size:
+        raise Mismatch("index beyond the tree")
+    fn, sn, r = index, size - 1, hashed_leaf
+    for p in path:
+        if sn == 0:
+            raise Mismatch("inclusion path too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise Mismatch("inclusion path too short")
+    return r
+
+
+def verify_consistency(first: int, second: int, first_hash: bytes, second_hash: bytes, path: list[bytes]) -> None:
+    """RFC 9162 2.1.4.2 for ``0 < first < second``."""
+    if not 0 < first < second:
+        raise Mismatch("sizes outside 0 < first < second")
+    if not path:
+        raise Mismatch("empty consistency path")
+    if first & (first - 1) == 0:
+        path = [first_hash, *path]
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise Mismatch("consistency path too long")
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0 or fr != first_hash or sr != second_hash:
+        raise Mismatch("consistency proof does not verify")
+
+
+def flip_bit(path: list[bytes], position: int) -> list[bytes]:
+    changed = bytearray(path[position])
+    changed[len(changed) // 2] ^= 0x01
+    return [*path[:position], bytes(changed), *path[position + 1 :]]
+
+
+# --- the live hub -------------------------------------------------------------------------------
+
+
+@dataclass
+class Log:
+    url: str
+    hub_public: str
+    regions: dict[str, str]  # region code -> public key hex (the one registered at the hub)
+    first: str  # two checkpoint notes as GET /evidence/checkpoint served them
+    second: str
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(self.url + path, params=params, timeout=30)
+
+    def leaf(self, index: int) -> bytes:
+        """The entry's leaf bytes through the region's envelope call (Shanghai's account)."""
+        peer = Peer(base_url=self.url, public_key=hub_key().public_key, name="hub")
+        with EnvelopeClient(peer, account_id="region-sh", private_key=node_key("SH"), timeout=30) as client:
+            answer = client.call(ENTRIES, {"index": index}, check=False)
+        assert answer.status == "0", (index, answer.status, answer.message)
+        assert answer.data["index"] == index
+        return base64.b64decode(answer.data["data"], validate=True)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        response = self.get("/evidence/proof/inclusion", index=index, size=size)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["index"], body["size"]) == (index, size)
+        return [base64.b64decode(h, validate=True) for h in body["path"]]
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        response = self.get("/evidence/proof/consistency", **{"from": first, "to": second})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["from"], body["to"]) == (first, second)
+        return [base64.b64decode(h, validate=True) for h in body["path"]]
+
+
+def _cosigned_checkpoint(url: str) -> str:
+    integrate()
+    outcomes = collect_cosignatures()
+    assert {o.region for o in outcomes if o.cosigned} == set(REGIONS), outcomes
+    response = httpx.get(url + "/evidence/checkpoint", timeout=30)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    return response.content.decode("utf-8")
+
+
+@pytest.fixture
+def log(live_server: Any, live_regions: dict, regional_nodes: Any) -> Iterator[Log]:
+    """A log of real calls, with two checkpoints each cosigned by the four regions' witnesses."""
+    for node in regional_nodes:  # each test's log is a new log to the witnesses
+        try:
+            node.manage("witness_reset", "--reason", "test: a new log", "--forget")
+        except RuntimeError as exc:
+            assert "没有日志" in str(exc)
+    caller = make_caller(live_server, "app-evidence-gmssl")
+    try:
+        for _ in range(2):
+            assert caller.search().ok
+        first = _cosigned_checkpoint(live_server.url)
+        assert caller.search().ok
+        second = _cosigned_checkpoint(live_server.url)
+        yield Log(
+            url=live_server.url,
+            hub_public=hub_key().public_key.hex(),
+            regions={code: region.public_key for code, region in live_regions.items()},
+            first=first,
+            second=second,
+        )
+    finally:
+        caller.client.close()
+        clients.close_all()
+        wipe_log()
+
+
+def test_gmssl_verifies_the_checkpoints_and_every_witness_cosignature(log: Log) -> None:
+    now = time.time()
+    for text in (log.first, log.second):
+        note = parse_note(text)
+        assert note.origin == ORIGIN and len(note.root) == 32
+        verify_hub_signature(note, log.hub_public)
+        # The hub's line first, then one cosignature per region, each by the registered key.
+        assert note.signatures[0][0] == ORIGIN and len(note.signatures) == 1 + len(REGIONS)
+        for code, public_hex in log.regions.items():
+            timestamp = verify_cosignature(note, f"{code.lower()}.witness.ysj.yrd", public_hex)
+            assert now - 600 <= timestamp <= now + 60, (code, timestamp)
+    assert 0 < parse_note(log.first).size < parse_note(log.second).size
+
+
+def test_gmssl_recomputes_inclusion_and_consistency_roots(log: Log) -> None:
+    first, second = parse_note(log.first), parse_note(log.second)
+    for index in sorted({0, 1, first.size // 2, first.size - 1, first.size, second.size - 1}):
+        leaf = log.leaf(index)
+        fields = json.loads(leaf.decode("utf-8"))
+        # The canonical leaf: UTF-8 JSON, keys sorted, no whitespace, version 1.
+        assert json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() == leaf
+        assert fields["v"] == 1 and fields["kind"] in KINDS, fields
+        hashed = leaf_hash(leaf)
+        assert root_from_inclusion(index, second.size, hashed, log.inclusion(index, second.size)) == second.root
+        if index < first.size:
+            assert root_from_inclusion(index, first.size, hashed, log.inclusion(index, first.size)) == first.root
+    verify_consistency(first.size, second.size, first.root, second.root, log.consistency(first.size, second.size))
+    # The searches are in the log: a served 12.1.5 call and the calls the hub made to each region.
+    kinds = [json.loads(log.leaf(i))["kind"] for i in range(second.size)]
+    assert kinds.count("served") >= 3 and kinds.count("made") >= 3 * len(REGIONS), kinds
+
+
+def test_a_flipped_bit_a_wrong_index_or_a_changed_note_fails_the_checks(log: Log) -> None:
+    first, second = parse_note(log.first), parse_note(log.second)
+    index = first.size - 1
+    hashed = leaf_hash(log.leaf(index))
+    path = log.inclusion(index, second.size)
+    assert root_from_inclusion(index, second.size, hashed, path) == second.root
+    for position in range(len(path)):
+        assert root_from_inclusion(index, second.size, hashed, flip_bit(path, position)) != second.root
+    for wrong in (index - 1, index + 1):
+        with contextlib.suppress(Mismatch):  # a path of the wrong length for that index is refused outright
+            assert root_from_inclusion(wrong, second.size, hashed, path) != second.root
+    assert root_from_inclusion(index, second.size, leaf_hash(log.leaf(index + 1)), path) != second.root
+
+    proof = log.consistency(first.size, second.size)
+    for position in range(len(proof)):
+        with pytest.raises(Mismatch):
+            verify_consistency(first.size, second.size, first.root, second.root, flip_bit(proof, position))
+    with pytest.raises(Mismatch):
+        verify_consistency(first.size, second.size, second.root, first.root, proof)
+
+    # A note whose size is changed by one no longer carries the hub's signature or any cosignature.
+    lines = log.second.split("\n")
+    forged = parse_note("\n".join([lines[0], str(second.size + 1), *lines[2:]]))
+    with pytest.raises(Mismatch):
+        verify_hub_signature(forged, log.hub_public)
+    with pytest.raises(Mismatch):
+        verify_cosignature(forged, "sh.witness.ysj.yrd", log.regions["SH"])
+    # A cosignature checked with another region's key has another key ID: no such line.
+    with pytest.raises(Mismatch):
+        verify_cosignature(second, "sh.witness.ysj.yrd", log.regions["JS"])
+    # The right key ID but a flipped signature bit does not verify.
+    name, payload = second.signatures[0]
+    changed = payload[:-1] + bytes([payload[-1] ^ 0x01])
+    tampered = Note(second.body, second.origin, second.size, second.root, [(name, changed)])
+    with pytest.raises(Mismatch):
+        verify_hub_signature(tampered, log.hub_public)
