@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -74,7 +74,15 @@ class KeysetChangeList(ChangeList):
         # The cursor is not a filter: links to other filters and "clear all" start again at the top.
         self.params.pop(AFTER_VAR, None)
         self.filter_params.pop(AFTER_VAR, None)
-        digests = self.model_admin.number_digests(self.query.strip()) if self.query.strip() else ""
+        term = self.query.strip()
+        digests = self.model_admin.number_digests(term) if term else ""
+        if term and not digests and holder_key_of_number(term):
+            # A list that names no holder: the number is not searched for, nor shown again.
+            self.params.pop(SEARCH_VAR, None)
+            self.filter_params.pop(SEARCH_VAR, None)
+            self.query = ""
+            messages.info(request, f"{self.opts.verbose_name_plural}不记录持证主体，请在存证条目或证照获取记录中按证件号码查找。")
+            return super().get_queryset(request, exclude_parameters).none()
         if digests:
             # A full identity number searched for leaves the request here: it is matched by its
             # digests, never sent to the database, and neither the search box nor any link shows it.

@@ -87,3 +87,11 @@ def test_a_forged_digest_finds_nothing(records):
 def test_the_search_stays_within_the_region(records):
     response, _ = _search(client_for(region_admin("JS")), RETRIEVALS, PERSON)
     assert [row.pk for row in response.context["cl"].result_list] == [records["js"].retrieval.pk]
+
+
+def test_a_list_naming_no_holder_does_not_search_for_the_number(records):
+    """Call records name no holder: the number is neither matched against other fields nor shown."""
+    response, queries = _search(client_for(auditor()), "admin:trust_envelopecall_changelist", PERSON)
+    assert list(response.context["cl"].result_list) == []
+    assert "不记录持证主体" in response.content.decode()
+    _assert_number_hidden(response, queries, PERSON)
