@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from trust import demo, protect
-from ysj_protocol.logmask import MaskIdentifiersFilter, mask_text
 from trust.models import AcceptedServiceCode, AccessToken, HolderToken, TrustedApplication
 from trust.tasks import purge_expired
+from ysj_protocol.logmask import MaskIdentifiersFilter, mask_text
 
 from ..factories import ApplicationFactory, all_regions
 from .factories import access_token, holder_token
