@@ -185,6 +185,16 @@ def verify_consistency(first: int, second: int, first_hash: bytes, second_hash: 
         raise Mismatch("consistency proof does not verify")
 
 
+def tree_hash(hashed_leaves: list[bytes]) -> bytes:
+    """RFC 9162 2.1.1's MTH over leaf hashes: split at the largest power of two below the size."""
+    if not hashed_leaves:
+        return sm3(b"")
+    if len(hashed_leaves) == 1:
+        return hashed_leaves[0]
+    k = 1 << ((len(hashed_leaves) - 1).bit_length() - 1)
+    return node_hash(tree_hash(hashed_leaves[:k]), tree_hash(hashed_leaves[k:]))
+
+
 def flip_bit(path: list[bytes], position: int) -> list[bytes]:
     changed = bytearray(path[position])
     changed[len(changed) // 2] ^= 0x01
@@ -293,9 +303,25 @@ def test_gmssl_recomputes_inclusion_and_consistency_roots(log: Log) -> None:
         if index < first.size:
             assert root_from_inclusion(index, first.size, hashed, log.inclusion(index, first.size)) == first.root
     verify_consistency(first.size, second.size, first.root, second.root, log.consistency(first.size, second.size))
-    # The searches are in the log: a served 12.1.5 call and the calls the hub made to each region.
-    kinds = [json.loads(log.leaf(i))["kind"] for i in range(second.size)]
+    # Every leaf, hashed and built into the tree from RFC 9162's definition, gives both signed roots.
+    leaves = [log.leaf(i) for i in range(second.size)]
+    hashed_leaves = [leaf_hash(leaf) for leaf in leaves]
+    assert tree_hash(hashed_leaves[: first.size]) == first.root
+    assert tree_hash(hashed_leaves) == second.root
+    # The searches are in the log: the served 12.1.5 calls and the calls the hub made to each region.
+    kinds = [json.loads(leaf)["kind"] for leaf in leaves]
     assert kinds.count("served") >= 3 and kinds.count("made") >= 3 * len(REGIONS), kinds
+    # The trivial cases as docs/evidence.md reads RFC 9162: a one-leaf tree's path is empty, and so
+    # is a consistency proof from the empty tree or between equal sizes.
+    assert log.inclusion(0, 1) == [] and root_from_inclusion(0, 1, hashed_leaves[0], []) == hashed_leaves[0]
+    assert log.consistency(0, second.size) == [] and log.consistency(second.size, second.size) == []
+
+
+def test_the_documented_empty_root_is_gmssl_sm3_of_nothing() -> None:
+    """docs/evidence.md gives the empty tree's root, RFC 9162's MTH({}) = HASH(), with SM3."""
+    empty = "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"
+    assert tree_hash([]).hex() == empty
+    assert sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"  # GB/T 32905 A.1
 
 
 def test_a_flipped_bit_a_wrong_index_or_a_changed_note_fails_the_checks(log: Log) -> None:
