@@ -122,6 +122,7 @@ def bench_append(*, durable: bool = True) -> bool:
     """
     import multiprocessing
 
+    base = tree.log_size()
     connection.close()  # the children open their own connections; none is shared across the fork
     context = multiprocessing.get_context("fork")
     results = context.Queue()
@@ -137,7 +138,6 @@ def bench_append(*, durable: bool = True) -> bool:
             connection.close()
 
     processes = [context.Process(target=_writer, args=(i, APPEND_SECONDS, results, durable)) for i in range(WRITERS)]
-    base = tree.log_size()
     started = time.perf_counter()
     for process in processes:
         process.start()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from .models import PendingEntry
 
@@ -24,9 +25,15 @@ def append(leaves: Sequence[bytes], *, call_ids: Sequence[int | None] | None = N
     ids = list(call_ids) if call_ids is not None else [None] * len(leaves)
     if len(ids) != len(leaves):
         raise ValueError("one call id per leaf")
-    PendingEntry.objects.bulk_create(
-        [PendingEntry(leaf=bytes(leaf), call_id=call_id) for leaf, call_id in zip(leaves, ids, strict=True)]
-    )
+    # One plain INSERT: on the path of every served call, the ORM's bulk_create costs more than the write.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(bytes(leaf), call_id, now) for leaf, call_id in zip(leaves, ids, strict=True)]
+    sql = f"INSERT INTO {PendingEntry._meta.db_table} (leaf, call_id, created_at) VALUES (%s, %s, %s)"  # noqa: S608
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
     transaction.on_commit(_wake)
 
 
