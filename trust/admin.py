@@ -49,6 +49,8 @@ ISSUED_PAGE_TEMPLATE = "admin/trust/trustedapplication/secret_issued.html"
 
 @admin.register(Region)
 class RegionAdmin(SimpleHistoryAdmin):
+    object_history_list_template = "admin/catalog/object_history_list.html"
+    object_history_form_template = "admin/catalog/object_history_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "code", "division_code", "endpoint", "account_id", "is_active", "updated_at")
     list_filter = ("is_active",)
@@ -103,6 +105,9 @@ def token_state(token: AccessToken | HolderToken) -> str:
 
 @admin.register(TrustedApplication)
 class TrustedApplicationAdmin(SimpleHistoryAdmin):
+    # The portal's history pages (Chinese, no revert, no links a region administrator cannot open).
+    object_history_list_template = "admin/catalog/object_history_list.html"
+    object_history_form_template = "admin/catalog/object_history_form.html"
     list_display = ("app_id", "name", "region", "corp_name", "corp_code", "status", "has_secret_display", "created_at")
     list_filter = ("status", "region")
     search_fields = ("app_id", "name", "corp_name", "corp_code")
@@ -118,8 +123,22 @@ class TrustedApplicationAdmin(SimpleHistoryAdmin):
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: TrustedApplication | None = None) -> tuple[str, ...]:
-        fields = ("secret_issued_at", "status", "status_reason", "created_at", "updated_at")
+        fields = ("secret_issued_at", "status", "status_reason", "created_at", "updated_at", "region_display")
         return (*fields, "app_id") if obj is not None else fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: TrustedApplication | None = None):
+        """An existing application's region as text for whoever may not open the regions' pages."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.has_perm("trust.view_region"):
+            return fieldsets
+        return [
+            (name, {**options, "fields": tuple("region_display" if f == "region" else f for f in options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="所属地区")
+    def region_display(self, obj: TrustedApplication) -> str:
+        return obj.region.name if obj.region_id else "—"
 
     @admin.display(description="已分配密钥", boolean=True)
     def has_secret_display(self, obj: TrustedApplication) -> bool:
@@ -238,12 +257,31 @@ class AcceptedServiceCodeAdmin(ReadOnlyAdmin):
     date_hierarchy = "accepted_at"
 
 
+class RegistrationReasonFilter(admin.SimpleListFilter):
+    """The attempt's result by its meaning; the stored code stays what filters and tests match."""
+
+    title = "结果"
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(RegistrationAttempt.REASONS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 @admin.register(RegistrationAttempt)
 class RegistrationAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "app_id", "client_ip", "succeeded", "reason")
-    list_filter = ("succeeded", "reason")
+    list_display = ("created_at", "app_id", "client_ip", "succeeded", "reason_display")
+    list_filter = ("succeeded", RegistrationReasonFilter)
     search_fields = ("app_id", "client_ip")
     date_hierarchy = "created_at"
+    fields = ("created_at", "app_id", "client_ip", "succeeded", "reason_display")
+    readonly_fields = fields
+
+    @admin.display(description="结果", ordering="reason")
+    def reason_display(self, obj: RegistrationAttempt) -> str:
+        return obj.reason_label
 
 
 @admin.register(RegistrationThrottle)

@@ -262,6 +262,19 @@ class AcceptedServiceCode(models.Model):
 class RegistrationAttempt(models.Model):
     """One call of 12.2.1, success or failure: the basis of rate limiting and of the audit trail."""
 
+    #: What each stored ``reason`` (a code kept stable for filters and tests) says to the staff.
+    REASONS = {
+        "ok": "成功",
+        "bad_secret": "应用密钥（appSecret）错误",
+        "rate_limited": "失败次数过多，暂时锁定",
+        "app_id_mismatch": "appId 与调用方账号不符",
+        "foreign_region": "非本地区登记的应用系统",
+        "suspended": "应用系统已暂停",
+        "revoked": "应用系统已吊销",
+        "corp_code": "统一社会信用代码不符",
+        "corp_name": "单位名称不符",
+    }
+
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     app_id = models.CharField("应用标识", max_length=64)
     client_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
@@ -279,6 +292,10 @@ class RegistrationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id} {'成功' if self.succeeded else '失败'}"
+
+    @property
+    def reason_label(self) -> str:
+        return self.REASONS.get(self.reason, self.reason)
 
 
 #: ``RegistrationThrottle.app_id`` of the row counting an address's failures over every appId.
