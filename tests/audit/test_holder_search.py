@@ -95,3 +95,21 @@ def test_a_list_naming_no_holder_does_not_search_for_the_number(records):
     assert list(response.context["cl"].result_list) == []
     assert "不记录持证主体" in response.content.decode()
     _assert_number_hidden(response, queries, PERSON)
+
+
+def test_the_posted_form_keeps_the_number_out_of_every_address(records):
+    """The holder form posts the number; the list it opens carries only the digests."""
+    client = client_for(auditor())
+    listing = reverse(RETRIEVALS)
+    page = client.get(listing).content.decode()
+    assert 'action="holder-search/"' in page and 'method="post"' in page
+    answer = client.post(f"{listing}holder-search/", {"number": PERSON.lower()})
+    assert answer.status_code == 302
+    assert PERSON not in answer["Location"] and PERSON.lower() not in answer["Location"]
+    assert f"holder={holder_key_of_number(PERSON)}" in answer["Location"]
+    opened = client.get(answer["Location"])
+    found = {row.pk for row in opened.context["cl"].result_list}
+    assert found == {records["mine"].retrieval.pk, records["js"].retrieval.pk}
+    refused = client.post(f"{listing}holder-search/", {"number": "3101"}, follow=True)
+    assert "请输入完整的公民身份号码或统一社会信用代码" in refused.content.decode()
+    assert client.get(f"{listing}holder-search/").status_code == 302  # nothing is searched by GET
