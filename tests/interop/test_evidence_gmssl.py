@@ -211,6 +211,12 @@ class Log:
     regions: dict[str, str]  # region code -> public key hex (the one registered at the hub)
     first: str  # two checkpoint notes as GET /evidence/checkpoint served them
     second: str
+    endpoints: dict[str, str]  # region code -> the node's address
+
+    def add_checkpoint(self, code: str, old: int, proof: list[bytes], note: str) -> httpx.Response:
+        """tlog-witness add-checkpoint, the body written here: old size, proof lines, blank line, note."""
+        body = f"old {old}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof) + "\n" + note
+        return httpx.post(self.endpoints[code] + "/witness/add-checkpoint", content=body.encode("utf-8"), timeout=30)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return httpx.get(self.url + path, params=params, timeout=30)
@@ -269,6 +275,7 @@ def log(live_server: Any, live_regions: dict, regional_nodes: Any) -> Iterator[L
             regions={code: region.public_key for code, region in live_regions.items()},
             first=first,
             second=second,
+            endpoints={code: region.endpoint.rstrip("/") for code, region in live_regions.items()},
         )
     finally:
         caller.client.close()
@@ -360,3 +367,28 @@ def test_a_flipped_bit_a_wrong_index_or_a_changed_note_fails_the_checks(log: Log
     tampered = Note(second.body, second.origin, second.size, second.root, [(name, changed)])
     with pytest.raises(Mismatch):
         verify_hub_signature(tampered, log.hub_public)
+
+
+def test_a_witness_answers_add_checkpoint_as_tlog_witness_says(log: Log) -> None:
+    """The witness protocol from outside: the body written by hand, the answers read by hand."""
+    first, second = parse_note(log.first), parse_note(log.second)
+    # Again at the size the witness cosigned, same root: a cosignature line that gmssl verifies.
+    answer = log.add_checkpoint("SH", second.size, [], log.second)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain"), answer.text
+    assert answer.text.startswith(EM_DASH + " sh.witness.ysj.yrd ") and answer.text.endswith("\n")
+    fresh = parse_note(second.body.decode() + "\n" + answer.text)
+    assert verify_cosignature(fresh, "sh.witness.ysj.yrd", log.regions["SH"]) >= time.time() - 600
+    # A stale old size (or 0, to learn the witness's size): 409 with the size as text/x.tlog.size.
+    for old in (first.size, 0):
+        answer = log.add_checkpoint("SH", old, [] if old == 0 else log.consistency(old, second.size), log.second)
+        assert answer.status_code == 409, answer.text
+        assert answer.headers["content-type"].startswith("text/x.tlog.size") and answer.text == f"{second.size}\n"
+    # An old size beyond the checkpoint's: 400.
+    assert log.add_checkpoint("SH", second.size + 1, [], log.second).status_code == 400
+    # The hub's signature changed by one bit: 403; another origin: 404.
+    name, payload = second.signatures[0]
+    broken = payload[:-1] + bytes([payload[-1] ^ 0x01])
+    text = second.body.decode() + "\n" + f"{EM_DASH} {name} {base64.b64encode(broken).decode()}\n"
+    assert log.add_checkpoint("SH", second.size, [], text).status_code == 403
+    elsewhere = log.second.replace(ORIGIN + "\n", "example.com/another-log\n", 1)
+    assert log.add_checkpoint("SH", second.size, [], elsewhere).status_code == 404
