@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from evidence.integrate import integrate
 from evidence.witnesses import collect_cosignatures
 from sharing.regions import clients
 from tests.evidence.conftest import wipe_log
+from tests.evidence.factories import log_of
 from tests.keys import hub_key
 from tests.regional import node_key
 from tests.sharing.conftest import make_caller
@@ -305,6 +307,7 @@ def test_gmssl_recomputes_inclusion_and_consistency_roots(log: Log) -> None:
         # The canonical leaf: UTF-8 JSON, keys sorted, no whitespace, version 1.
         assert json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() == leaf
         assert fields["v"] == 1 and fields["kind"] in KINDS, fields
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+08:00", fields["at"]), fields["at"]
         hashed = leaf_hash(leaf)
         assert root_from_inclusion(index, second.size, hashed, log.inclusion(index, second.size)) == second.root
         if index < first.size:
@@ -392,3 +395,23 @@ def test_a_witness_answers_add_checkpoint_as_tlog_witness_says(log: Log) -> None
     assert log.add_checkpoint("SH", second.size, [], text).status_code == 403
     elsewhere = log.second.replace(ORIGIN + "\n", "example.com/another-log\n", 1)
     assert log.add_checkpoint("SH", second.size, [], elsewhere).status_code == 404
+
+
+def test_a_witness_refuses_a_proof_with_a_flipped_bit_with_422_and_then_cosigns_the_right_one(log: Log) -> None:
+    second = parse_note(log.second)
+    log_of(3)  # the log grows past what the witnesses cosigned; the hub signs a third checkpoint
+    third_text = httpx.get(log.url + "/evidence/checkpoint", timeout=30).text
+    third = parse_note(third_text)
+    assert third.size == second.size + 3
+    verify_hub_signature(third, log.hub_public)
+    proof = log.consistency(second.size, third.size)
+    verify_consistency(second.size, third.size, second.root, third.root, proof)
+    for position in range(len(proof)):
+        answer = log.add_checkpoint("ZJ", second.size, flip_bit(proof, position), third_text)
+        assert answer.status_code == 422, (position, answer.status_code, answer.text)
+    assert log.add_checkpoint("ZJ", second.size, [], third_text).status_code == 422
+    # A wrong proof changed nothing: the right one is cosigned.
+    answer = log.add_checkpoint("ZJ", second.size, proof, third_text)
+    assert answer.status_code == 200, answer.text
+    assert verify_cosignature(parse_note(third.body.decode() + "\n" + answer.text), "zj.witness.ysj.yrd",
+                              log.regions["ZJ"]) >= time.time() - 600
