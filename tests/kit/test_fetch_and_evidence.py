@@ -61,6 +61,9 @@ def test_fetch_applies_11_4_and_the_log_proves_the_calls(
     ysj("use", "open", stored["fileId"], "--out", str(out), env=env)
     opened = out.read_bytes()
     assert opened.startswith(b"%PDF") and len(opened) > stored["bytes"], "watermarked and countersigned"
+    # Verified locally: the region's signature on its revision and this application's over the whole.
+    checked = as_json(ysj("verify", str(out), "--json", env=env))
+    assert checked["local"]["ok"] and checked["local"]["code"] == "ok", checked
     missing_keys = {k: v for k, v in env.items() if k != "YSJ_STORE_KEYS"}
     ysj("fetch", certificate_id, "--item-code", PUBLISHED[0], env=missing_keys, check=exitcodes.CONFIG)
 

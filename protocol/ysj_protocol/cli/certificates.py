@@ -205,12 +205,23 @@ def _format_of(path: Path, given: str | None) -> str:
     return path.suffix.lstrip(".").upper()
 
 
+def _own_application_key(loaded):  # noqa: ANN001, ANN202 - the loaded settings; a key lookup
+    """This application's own public key, for a file it watermarked and countersigned (11.4)."""
+    if not (loaded.app_id and loaded.key_file):
+        return None
+    try:
+        public = loaded.private_key().public_key
+    except ConfigError:
+        return None
+    return lambda app_id: public if app_id == loaded.app_id else None
+
+
 def verify(args: argparse.Namespace) -> int:
     content = args.file.read_bytes()
     file_format = _format_of(args.file, args.format)
     loaded = settings(args)
     region_keys = loaded.witness_keys()
-    local = verify_file(content, file_format, region_keys.get)
+    local = verify_file(content, file_format, region_keys.get, _own_application_key(loaded))
     result: dict[str, object] = {
         "local": {
             "ok": local.ok,
