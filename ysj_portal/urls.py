@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from . import health
+from .metrics import metrics_view
 from .views import api_not_found, home
 
 admin.site.site_header = "长三角电子证照融合共享服务系统"
@@ -19,6 +21,9 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # The home page in place of the admin's app index (dashboard.views.home), then the admin itself.
     path("admin/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
