@@ -12,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import Max
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ysj_protocol.contrib.observability import health_answer
+from ysj_protocol.contrib.observability import database_check, health_answer, migrations_check
 
 
 @require_GET
@@ -41,40 +40,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
         if evidence is not None:
             extra["evidence"] = evidence
     return health_answer(checks, extra=extra)
-
-
-def database_check() -> dict[str, Any]:
-    try:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # any failure means not ready; say which
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "vendor": connections["default"].vendor}
-
-
-_migrated = False
-
-
-def migrations_check() -> dict[str, Any]:
-    """Every migration of this code is applied: a new release is not served on the old schema.
-
-    Once true in a process it stays true (migrations are not unapplied under a running server),
-    so the migration graph is loaded until then only.
-    """
-    global _migrated
-    if not _migrated:
-        from django.db.migrations.executor import MigrationExecutor
-
-        try:
-            executor = MigrationExecutor(connections["default"])
-            unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        except Exception as exc:  # an unreadable migration table: not ready, say why
-            return {"ok": False, "error": type(exc).__name__}
-        if unapplied:
-            return {"ok": False, "unapplied": len(unapplied)}
-        _migrated = True
-    return {"ok": True}
 
 
 def broker_check() -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from trust import keys as hub_keys
-from ysj_portal import health
+from ysj_protocol.contrib import observability
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_readyz_is_unavailable_without_the_hub_key(client: Client, settings, tmp
 
 def test_readyz_is_unavailable_with_unapplied_migrations(client: Client, monkeypatch) -> None:
     # A release whose migrations have not run yet: the executor's plan is what says so.
-    monkeypatch.setattr(health, "_migrated", False)
+    monkeypatch.setattr(observability, "_migrated", set())
     monkeypatch.setattr(
         "django.db.migrations.executor.MigrationExecutor.migration_plan", lambda self, targets: [("a", False)]
     )

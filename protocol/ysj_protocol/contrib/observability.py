@@ -119,6 +119,43 @@ def logging_config(
     }
 
 
+def database_check(alias: str = "default") -> dict[str, Any]:
+    """The database answers a trivial query; any failure means not ready, named by its type."""
+    from django.db import connections
+
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # refused, timed out, authentication: not ready
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connections[alias].vendor}
+
+
+_migrated: set[str] = set()
+
+
+def migrations_check(alias: str = "default") -> dict[str, Any]:
+    """Every migration of this code is applied: a new release is not served on the old schema.
+
+    Once true in a process it stays true (migrations are not unapplied under a running server),
+    so the migration graph is loaded until then only.
+    """
+    if alias not in _migrated:
+        from django.db import connections
+        from django.db.migrations.executor import MigrationExecutor
+
+        try:
+            executor = MigrationExecutor(connections[alias])
+            unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except Exception as exc:  # an unreadable migration table: not ready, say why
+            return {"ok": False, "error": type(exc).__name__}
+        if unapplied:
+            return {"ok": False, "unapplied": len(unapplied)}
+        _migrated.add(alias)
+    return {"ok": True}
+
+
 def health_answer(checks: Mapping[str, Mapping[str, Any]], *, extra: Mapping[str, Any] | None = None) -> JsonResponse:
     """200 when every check is ``ok``, else 503: the status a load balancer acts on."""
     ready = all(check.get("ok") for check in checks.values())
