@@ -36,11 +36,16 @@ def write_records(records: Sequence[CallRecord], *, context: Any = None) -> list
 
     Fails closed: with no entry writer registered nothing is written and this raises.
     """
+    rows = EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
+    write_entries(records, rows, context)
+    return rows
+
+
+def write_entries(records: Sequence[CallRecord], rows: Sequence[EnvelopeCall], context: Any = None) -> None:
+    """The evidence entries of ``records`` (``rows`` just inserted); raises with no writer registered."""
     if _entry_writer is None:
         raise RuntimeError("no evidence entry writer registered: calls cannot be recorded")
-    rows = EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
     _entry_writer(records, rows, context)
-    return rows
 
 
 @dataclass(slots=True)

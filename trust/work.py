@@ -18,7 +18,8 @@ from django.db.models import Model
 
 from ysj_protocol.records import CallRecord
 
-from .calls import write_records
+from .calls import call_row, write_entries
+from .models import EnvelopeCall
 
 
 @dataclass(eq=False, slots=True)
@@ -30,6 +31,8 @@ class CallWork:
     rows: list[list[Model]] = field(default_factory=list)
     #: The records of the calls the hub made to the regions while serving it.
     calls: list[CallRecord] = field(default_factory=list)
+    #: The call's ``CallContext`` (set by the envelope view), for the evidence entries.
+    context: Any = None
 
     def add(self, rows: Iterable[Model]) -> None:
         """Insert ``rows`` (all of one model) after everything added before."""
@@ -42,13 +45,15 @@ class CallWork:
         self.calls.append(record)
 
 
-def commit(work: CallWork, served: CallRecord, *, context: Any = None) -> None:
+def commit(work: CallWork, served: CallRecord) -> None:
     """Write ``work``, the records of the calls and their evidence entries: all or nothing; a refusal raises.
 
-    ``context`` is the call's ``CallContext``, from which the entries take the application, the
-    holder, the operator and the scenario list.
+    The entries take the application, the holder, the operator and the scenario list from
+    ``work.context``, the call's ``CallContext``.
     """
+    records = [*work.calls, served]
     with transaction.atomic():
         for rows in work.rows:
             type(rows[0]).objects.bulk_create(rows)
-        write_records([*work.calls, served], context=context)
+        calls = EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
+        write_entries(records, calls, work.context)

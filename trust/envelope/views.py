@@ -104,7 +104,8 @@ class EnvelopeAPIView(drf.EnvelopeAPIView):
 
         Every answered call, 12.2.x included: a failure here is 9999 and nothing of the answer.
         """
-        commit(ctx.work, self.relayed(served), context=ctx)
+        ctx.work.context = ctx
+        commit(ctx.work, self.relayed(served))
 
     def record(self, record: CallRecord) -> None:
         """Append the record and entry of a refused call with those of the region calls made for it.
