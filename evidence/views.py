@@ -15,6 +15,18 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from . import proofs
 
 
+def _public_get(*renderers: type[BaseRenderer]):  # noqa: ANN202 - a view decorator
+    """A public GET answer: no session, no permission, rendered by ``renderers``."""
+
+    def decorate(view):  # noqa: ANN001, ANN202
+        view = renderer_classes(list(renderers))(view)
+        view = permission_classes([])(view)
+        view = authentication_classes([])(view)
+        return api_view(["GET"])(view)
+
+    return decorate
+
+
 def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"message": message}, status=status, json_dumps_params={"ensure_ascii": False})
 
@@ -42,10 +54,7 @@ class _NoteRenderer(BaseRenderer):
     responses={(200, "text/plain"): OpenApiTypes.STR, 404: OpenApiResponse(description="尚无检查点")},
     tags=["存证日志"],
 )
-@api_view(["GET"])
-@authentication_classes([])
-@permission_classes([])
-@renderer_classes([_NoteRenderer, JSONRenderer])
+@_public_get(_NoteRenderer, JSONRenderer)
 def checkpoint(request) -> HttpResponse:
     """The latest checkpoint as a C2SP signed note: body, blank line, the hub's signature, the cosignatures."""
     text = proofs.latest_note()
@@ -67,10 +76,7 @@ _PROOF_ERRORS = {400: OpenApiResponse(description="参数错误：{\"message\": 
     responses={200: OpenApiTypes.OBJECT, **_PROOF_ERRORS},
     tags=["存证日志"],
 )
-@api_view(["GET"])
-@authentication_classes([])
-@permission_classes([])
-@renderer_classes([JSONRenderer])
+@_public_get(JSONRenderer)
 def inclusion_proof(request) -> HttpResponse:
     try:
         body = proofs.inclusion(index=request.GET.get("index"), size=request.GET.get("size"))
@@ -89,10 +95,7 @@ def inclusion_proof(request) -> HttpResponse:
     responses={200: OpenApiTypes.OBJECT, **_PROOF_ERRORS},
     tags=["存证日志"],
 )
-@api_view(["GET"])
-@authentication_classes([])
-@permission_classes([])
-@renderer_classes([JSONRenderer])
+@_public_get(JSONRenderer)
 def consistency_proof(request) -> HttpResponse:
     try:
         body = proofs.consistency(old=request.GET.get("from"), new=request.GET.get("to"))
