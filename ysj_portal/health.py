@@ -71,17 +71,27 @@ def hub_key_check() -> dict[str, Any]:
 
 
 def region_states() -> dict[str, dict[str, Any]]:
-    """Per active region: the last call the hub made to it that was answered "0", and its breaker."""
+    """Per active region: the last call the hub made to it that was answered "0", and its breaker.
+
+    The hub's calls to a region are recorded under its code (searches, downloads) or its account
+    (publications): both count (``dashboard.metrics.region_accounts``).
+    """
+    from dashboard.metrics import region_accounts
     from sharing.regions import clients
     from trust.models import EnvelopeCall, Region
 
     regions = list(Region.objects.filter(is_active=True).order_by("code"))
-    last_ok = dict(
-        EnvelopeCall.objects.filter(direction="out", status_code="0", account_id__in=[r.code for r in regions])
+    accounts = {account: region.code for region in regions for account in region_accounts(region)}
+    last_ok: dict[str, Any] = {}
+    rows = (
+        EnvelopeCall.objects.filter(direction="out", status_code="0", account_id__in=list(accounts))
         .values("account_id")
         .annotate(last=Max("created_at"))
         .values_list("account_id", "last")
     )
+    for account, last in rows:
+        code = accounts[account]
+        last_ok[code] = max(last, last_ok[code]) if code in last_ok else last
     now = timezone.now()
     states = {}
     for region in regions:

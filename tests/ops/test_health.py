@@ -6,6 +6,7 @@ import httpx
 import pytest
 from django.test import Client
 
+from tests.sharing.conftest import app, hub, make_caller  # noqa: F401 - fixtures of the live hub
 from trust import keys as hub_keys
 from ysj_protocol.contrib import observability
 
@@ -91,3 +92,13 @@ def test_readyz_is_ready_with_a_broker_that_answers(client: Client, settings) ->
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["broker"] == {"ok": True, "mode": "broker"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_names_each_regions_last_successful_call(app, client: Client) -> None:  # noqa: F811
+    assert app.search().ok
+    regions = client.get("/readyz").json()["regions"]
+    assert set(regions) == {"SH", "JS", "ZJ", "AH"}
+    for state in regions.values():
+        assert state["lastSuccess"] is not None and state["secondsSinceSuccess"] < 60
+        assert state["breaker"] == "closed"
