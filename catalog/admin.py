@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+from ysj_portal.history import RevertRefusedMixin
 from ysj_protocol import regions
 from ysj_protocol import status as st
 
@@ -108,7 +109,7 @@ def _confirm_action(modeladmin, request, queryset, *, title: str, verb: str, act
 
 
 @admin.register(CatalogEntry)
-class CatalogEntryAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
+class CatalogEntryAdmin(RevertRefusedMixin, RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = CatalogEntryForm
     object_history_list_template = "admin/catalog/object_history_list.html"
     object_history_form_template = "admin/catalog/object_history_form.html"

@@ -32,7 +32,6 @@ from ysj_portal.admin_records import (
     exact_filter,
     status_text,
 )
-from ysj_portal.history import refuse_revert
 from ysj_protocol import regions
 
 from . import services
@@ -217,8 +216,3 @@ class CosignatureAdmin(RecordAdmin):
         ("收到时间", lambda c: timezone.localtime(c.received_at).isoformat()),
         ("联署签名行", lambda c: c.line),
     )
-
-
-# The governance objects' history pages: past states are read here and in this log, never
-# restored from the admin (ysj_portal.history.REVERT_REFUSED).
-refuse_revert(admin.site)

@@ -23,6 +23,7 @@ from catalog.admin_refusal import RefusalAwareAdminMixin
 from catalog.errors import GovernanceError
 from trust.models import Region
 from ysj_portal.admin_base import ReadOnlyTabularInline
+from ysj_portal.history import RevertRefusedMixin
 from ysj_protocol import regions
 
 from . import revisions, services
@@ -166,7 +167,7 @@ class EventInline(RegionActorInline):
 
 
 @admin.register(ScenarioList)
-class ScenarioListAdmin(RefusalAwareAdminMixin, SimpleHistoryAdmin):
+class ScenarioListAdmin(RevertRefusedMixin, RefusalAwareAdminMixin, SimpleHistoryAdmin):
     form = ScenarioListForm
     change_list_template = "admin/scenarios/scenariolist/change_list.html"
     change_form_template = "admin/scenarios/scenariolist/change_form.html"

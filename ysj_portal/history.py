@@ -3,16 +3,12 @@
 The catalog and the scenario lists both keep their history with django-simple-history, which
 reads the author and the reason from attributes set on the instance just before ``save``.
 
-Their history pages show every past state but do not restore one (``refuse_revert``).
+Their history pages show every past state but do not restore one (``RevertRefusedMixin``).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-
-from django.apps import apps
 from django.contrib import messages
-from django.contrib.admin import AdminSite
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
@@ -32,11 +28,9 @@ def save_with_history(instance: models.Model, actor: AbstractBaseUser | None, re
 
 # ---------------------------------------------------------------------------- no "revert" (恢复)
 
-#: Governed objects whose history pages show their past states but do not restore them: their
-#: state is also their confirmations, publications and outbox rows, which a revert would bypass
-#: (a change goes through the workflow again: edit, confirmation round, publication).
-REVERT_REFUSED = ("scenarios.ScenarioList", "catalog.CatalogEntry")
-
+# Scenario lists and catalog entries show their past states but do not restore them: their state is
+# also their confirmations, publications and outbox rows, which a revert would bypass (a change goes
+# through the workflow again: edit, confirmation round, publication). Their admins take the mixin.
 REVERT_REFUSED_MESSAGE = "历史版本只供查看，不能恢复：恢复会绕过联合确认与发布流程。如需回到该内容，请编辑并重新提交确认。"
 
 
@@ -52,18 +46,3 @@ class RevertRefusedMixin:
             opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id]))
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-def refuse_revert(site: AdminSite, labels: tuple[str, ...] = REVERT_REFUSED) -> None:
-    """Give the admins of ``labels`` on ``site`` the ``RevertRefusedMixin`` (once; order-independent)."""
-    for label in labels:
-        model = apps.get_model(label)
-        import_module(f"{model._meta.app_label}.admin")  # registered before it is wrapped
-        if not site.is_registered(model):
-            continue
-        current = site.get_model_admin(model)
-        if isinstance(current, RevertRefusedMixin):
-            continue
-        cls = type(current)
-        site.unregister(model)
-        site.register(model, type(cls.__name__, (RevertRefusedMixin, cls), {"__module__": cls.__module__}))
