@@ -197,7 +197,10 @@ def test_unknown_api_path_is_a_json_error(http, db):
     expect(post(http, {}, path="/api/v1/nothing/here"), st.NOT_FOUND, encrypted=False)
 
 
-def test_a_call_that_hands_nothing_out_is_answered_even_if_its_record_fails(app, http, monkeypatch):
+def test_no_answer_leaves_unless_its_record_is_written(app, http, monkeypatch):
+    """Fail closed (8.5, 11.3): even a call that hands nothing out is refused with 9999 when its
+    record cannot be committed. A database refusing this one write cannot be caused on demand
+    without breaking the test's own connection, so the write is made to fail."""
     from django.db import DatabaseError
 
     def refuse(*args, **kwargs):
@@ -205,7 +208,7 @@ def test_a_call_that_hands_nothing_out_is_answered_even_if_its_record_fails(app,
 
     monkeypatch.setattr(EnvelopeCall.objects, "bulk_create", refuse)
     response = post(http, seal({"name": "ab", "count": 1}))
-    assert response.json()["head"]["status"] == "0"
+    assert response.json()["head"]["status"] == st.INTERNAL_ERROR.code
     assert not EnvelopeCall.objects.exists()
 
 
