@@ -41,12 +41,17 @@ def json_log_lines(logger_name: str):
     handler.addFilter(RequestIDFilter())
     assert handler_config["filters"] == ["mask_identifiers", "request_id"]
     logger = logging.getLogger(logger_name)
+    # Earlier tests of the session (an in-process Celery worker, for one) may have disabled or
+    # raised loggers; this block hears the logger as production configures it.
+    saved = (logger.disabled, logger.level)
+    logger.disabled, logger.level = False, logging.INFO
     logger.addHandler(handler)
     lines: list[dict] = []
     try:
         yield lines
     finally:
         logger.removeHandler(handler)
+        logger.disabled, logger.level = saved
         lines.extend(json.loads(line) for line in stream.getvalue().splitlines())
 
 
