@@ -41,7 +41,16 @@ def _digest(value: str) -> str:
 
 
 def _new_value() -> str:
-    return secrets.token_urlsafe(24)
+    """A base64url value that never begins with ``-``.
+
+    One value in 64 would otherwise begin with it, and command lines (``ysj fetch <id>``, most
+    argument parsers) then read the identifier as an option. Redrawing costs less than a fortieth of a bit
+    of the 192.
+    """
+    while True:
+        value = secrets.token_urlsafe(24)
+        if not value.startswith("-"):
+            return value
 
 
 @dataclass(frozen=True, slots=True)

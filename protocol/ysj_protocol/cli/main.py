@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -97,9 +98,66 @@ def add_command(
     return sub
 
 
+#: An identifier as the hub issues them (base64url): certificateIDs, file identifiers.
+_IDENTIFIER = re.compile(r"-[A-Za-z0-9_-]{15,63}")
+
+
+def shield_identifiers(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Let identifiers that begin with ``-`` through as values, not options.
+
+    A base64url identifier begins with ``-`` once in 64 draws (older hubs issued such
+    certificateIDs). argparse reads ``ysj fetch -Vg...`` and ``ysj info --id -Vg...`` as unknown
+    options; this joins an option's value as ``--id=-Vg...`` and moves a positional identifier
+    behind ``--``. Tokens that name a known option are left as they are.
+    """
+    command_at = next((i for i, token in enumerate(argv) if token in _commands(parser)), None)
+    if command_at is None:
+        return argv
+    sub = _commands(parser)[argv[command_at]]
+    known = sub._option_string_actions
+    head, rest, moved = argv[: command_at + 1], argv[command_at + 1 :], []
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            out.extend(rest[i:])
+            break
+        action = known.get(token)
+        following = rest[i + 1] if i + 1 < len(rest) else None
+        if (
+            action is not None
+            and action.nargs is None
+            and following is not None
+            and following not in known
+            and _IDENTIFIER.fullmatch(following)
+        ):
+            out.append(f"{token}={following}")
+            i += 2
+            continue
+        if action is None and token.split("=", 1)[0] not in known and _IDENTIFIER.fullmatch(token):
+            moved.append(token)
+        else:
+            out.append(token)
+        i += 1
+    if not moved:
+        return head + out
+    if "--" in out:
+        return head + out + moved
+    return head + out + ["--", *moved]
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices
+    return {}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(shield_identifiers(parser, argv))
     as_json = bool(getattr(args, "json", False))
     try:
         result = args.func(args)
