@@ -108,9 +108,9 @@ def shield_identifiers(parser: argparse.ArgumentParser, argv: list[str]) -> list
     A base64url identifier begins with ``-`` once in 64 draws (older hubs issued such
     certificateIDs). argparse reads ``ysj fetch -Vg...`` and ``ysj info --id -Vg...`` as unknown
     options; this joins an option's value as ``--id=-Vg...`` and moves a positional identifier
-    behind ``--``. Tokens that name a known option are left as they are.
+    behind ``--``. Arguments that name a known option are left as they are.
     """
-    command_at = next((i for i, token in enumerate(argv) if token in _commands(parser)), None)
+    command_at = next((i for i, arg in enumerate(argv) if arg in _commands(parser)), None)
     if command_at is None:
         return argv
     sub = _commands(parser)[argv[command_at]]
@@ -119,11 +119,11 @@ def shield_identifiers(parser: argparse.ArgumentParser, argv: list[str]) -> list
     out: list[str] = []
     i = 0
     while i < len(rest):
-        token = rest[i]
-        if token == "--":
+        arg = rest[i]
+        if arg == "--":
             out.extend(rest[i:])
             break
-        action = known.get(token)
+        action = known.get(arg)
         following = rest[i + 1] if i + 1 < len(rest) else None
         if (
             action is not None
@@ -132,13 +132,13 @@ def shield_identifiers(parser: argparse.ArgumentParser, argv: list[str]) -> list
             and following not in known
             and _IDENTIFIER.fullmatch(following)
         ):
-            out.append(f"{token}={following}")
+            out.append(f"{arg}={following}")
             i += 2
             continue
-        if action is None and token.split("=", 1)[0] not in known and _IDENTIFIER.fullmatch(token):
-            moved.append(token)
+        if action is None and arg.split("=", 1)[0] not in known and _IDENTIFIER.fullmatch(arg):
+            moved.append(arg)
         else:
-            out.append(token)
+            out.append(arg)
         i += 1
     if not moved:
         return head + out
