@@ -21,8 +21,12 @@ def _b64(values: list[bytes]) -> list[str]:
     return [base64.b64encode(value).decode("ascii") for value in values]
 
 
-def _parse(value: str | None, name: str) -> int:
-    if value is None or value == "":
+def _parse(values: list[str], name: str) -> int:
+    """The one non-negative decimal given as ``name``; a repeated parameter is refused, not guessed."""
+    if len(values) > 1:
+        raise ProofRefused(f"参数 {name} 只能出现一次")
+    value = values[0] if values else ""
+    if value == "":
         raise ProofRefused(f"缺少参数 {name}")
     if not value.isascii() or not value.isdigit() or len(value) > 19:
         raise ProofRefused(f"参数 {name} 应为非负整数")
@@ -39,7 +43,7 @@ def latest_note() -> str | None:
     return checkpoint_note(checkpoint) if checkpoint is not None else None
 
 
-def inclusion(*, index: str | None, size: str | None) -> dict[str, Any]:
+def inclusion(*, index: list[str], size: list[str]) -> dict[str, Any]:
     i, n = _parse(index, "index"), _parse(size, "size")
     latest = _latest_size()
     if n == 0 or n > latest:
@@ -49,7 +53,7 @@ def inclusion(*, index: str | None, size: str | None) -> dict[str, Any]:
     return {"index": i, "size": n, "path": _b64(inclusion_proof(i, n))}
 
 
-def consistency(*, old: str | None, new: str | None) -> dict[str, Any]:
+def consistency(*, old: list[str], new: list[str]) -> dict[str, Any]:
     a, b = _parse(old, "from"), _parse(new, "to")
     latest = _latest_size()
     if b > latest:

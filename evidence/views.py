@@ -41,8 +41,10 @@ class _NoteRenderer(BaseRenderer):
     format = "txt"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover - never used
-        return str(data).encode("utf-8")
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        """Only DRF's own refusals (a method not allowed) come here: their Chinese detail, one line."""
+        detail = data.get("detail", "") if isinstance(data, dict) else data
+        return f"{detail}\n".encode()
 
 
 @extend_schema(
@@ -79,7 +81,7 @@ _PROOF_ERRORS = {400: OpenApiResponse(description="参数错误：{\"message\": 
 @_public_get(JSONRenderer)
 def inclusion_proof(request) -> HttpResponse:
     try:
-        body = proofs.inclusion(index=request.GET.get("index"), size=request.GET.get("size"))
+        body = proofs.inclusion(index=request.GET.getlist("index"), size=request.GET.getlist("size"))
     except proofs.ProofRefused as exc:
         return _error(str(exc), 400)
     return _no_store(JsonResponse(body))
@@ -98,7 +100,7 @@ def inclusion_proof(request) -> HttpResponse:
 @_public_get(JSONRenderer)
 def consistency_proof(request) -> HttpResponse:
     try:
-        body = proofs.consistency(old=request.GET.get("from"), new=request.GET.get("to"))
+        body = proofs.consistency(old=request.GET.getlist("from"), new=request.GET.getlist("to"))
     except proofs.ProofRefused as exc:
         return _error(str(exc), 400)
     return _no_store(JsonResponse(body))
