@@ -140,8 +140,18 @@ ENDPOINT_STATUSES: dict[str, tuple[status.Status, ...]] = {
     "/api/v1/trust/service-codes/verify": (*_ENVELOPE, *_ACCESS, *_USAGE, *_CODES),
     "/api/v1/trust/holder-tokens": (*_ENVELOPE, *_ACCESS, *_CODES, status.DUPLICATE_TRANSACTION),
     "/api/v1/trust/credentials/verify": _ENVELOPE,
-    "/api/v1/holders/notices": (*_ENVELOPE, *_ACCESS, *_HOLDER),
-    "/api/v1/evidence/entries": (*_ENVELOPE, status.EVIDENCE_ENTRY_NOT_FOUND),
+    "/api/v1/holders/notices": (
+        *_ENVELOPE,
+        *_ACCESS,
+        *_HOLDER,
+        status.SCENARIO_NOT_FOUND,
+        status.SCENARIO_NOT_VALID,
+        status.SCENARIO_NOT_ASSOCIATED,
+        status.CATALOG_NOT_SHARED,
+        status.NOT_IMPLEMENTED,
+    ),
+    # An application system's call is answered 9001: the entries are the regions' to read.
+    "/api/v1/evidence/entries": (*_ENVELOPE, status.EVIDENCE_ENTRY_NOT_FOUND, status.NOT_IMPLEMENTED),
 }
 
 
