@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from trust.services import client_ip
 
@@ -33,8 +32,12 @@ def _render(request: HttpRequest, context: dict, status: int = 200) -> HttpRespo
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 def holder_notices(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        # Said in Chinese to the holder (Django's own answer is an empty page).
+        return HttpResponseNotAllowed(
+            ["GET", "POST"], "本页面仅支持 GET 与 POST 方法。\n", content_type="text/plain; charset=utf-8"
+        )
     if request.method == "GET":
         return _render(request, {"form": ServiceCodeForm()})
     form = ServiceCodeForm(request.POST)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from trust.envelope.serializers import AuditFieldsSerializer
+from trust.envelope.serializers import AuditFieldsSerializer, JSONIntegerField
 
 from ..services import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -15,8 +15,8 @@ HOLDER_NOTICE_HELP = (
 
 class HolderNoticesParamsSerializer(AuditFieldsSerializer):
     trustedToken = serializers.CharField(max_length=256, help_text="持证主体可信身份信息令牌")
-    pageNum = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100000, help_text="页码，从 1 开始，默认 1")
-    pageSize = serializers.IntegerField(
+    pageNum = JSONIntegerField(required=False, default=1, min_value=1, max_value=100000, help_text="页码，从 1 开始，默认 1")
+    pageSize = JSONIntegerField(
         required=False, default=DEFAULT_PAGE_SIZE, min_value=1, max_value=MAX_PAGE_SIZE,
         help_text=f"每页条数，1-{MAX_PAGE_SIZE}，默认 {DEFAULT_PAGE_SIZE}",
     )
