@@ -33,9 +33,11 @@ from ysj_portal.admin_records import (
     status_text,
 )
 from ysj_protocol import regions
+from ysj_protocol.crypto.sm3 import sm3_hex
+from ysj_protocol.tlog import note
 
 from . import services
-from .models import Checkpoint, Cosignature, EvidenceEntry
+from .models import Checkpoint, Cosignature, EvidenceEntry, QuarantinedEntry
 
 
 def witness_grace() -> timedelta:
@@ -158,9 +160,18 @@ class LackingWitnessFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=[row.checkpoint.pk for row in lacking])
 
 
+@admin.display(description="密钥标识（key ID）")
+def cosignature_key_id(obj: Cosignature) -> str:
+    """The key ID the line carries (hex): which of the region's keys made it."""
+    try:
+        return note.parse_signature_lines(obj.line if obj.line.endswith("\n") else obj.line + "\n")[0].key_id.hex()
+    except (note.NoteError, IndexError):
+        return "—"
+
+
 class CosignatureInline(ReadOnlyTabularInline):
     model = Cosignature
-    fields = ("region", "timestamp", "received_at", "line")
+    fields = ("region", "timestamp", "received_at", cosignature_key_id, "line")
     readonly_fields = fields
 
 
@@ -203,10 +214,10 @@ class CheckpointAdmin(RecordAdmin):
 
 @admin.register(Cosignature)
 class CosignatureAdmin(RecordAdmin):
-    list_display = ("checkpoint", "region", "timestamp", "received_at")
+    list_display = ("checkpoint", "region", "timestamp", "received_at", cosignature_key_id)
     list_filter = (exact_filter("region", "地区", "region"), date_range_filter("received_at", "收到时间"))
     list_select_related = ("checkpoint",)
-    fields = ("checkpoint", "region", "timestamp", "received_at", "line")
+    fields = ("checkpoint", "region", "timestamp", "received_at", cosignature_key_id, "public_key", "line")
     readonly_fields = fields
     export_name = "cosignatures"
     export_columns = (
@@ -216,3 +227,73 @@ class CosignatureAdmin(RecordAdmin):
         ("收到时间", lambda c: timezone.localtime(c.received_at).isoformat()),
         ("联署签名行", lambda c: c.line),
     )
+
+
+class ReleasedFilter(admin.SimpleListFilter):
+    title = "处理状态"
+    parameter_name = "released"
+
+    def lookups(self, request, model_admin):
+        return [("no", "仍在隔离中"), ("yes", "已重新入账")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(release__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(QuarantinedEntry)
+class QuarantinedEntryAdmin(RecordAdmin):
+    """Pending entries the integrator could not read: never in the tree, kept as they were written.
+
+    An unreadable leaf names no region that can be trusted, so only users who see every region
+    (auditors, superusers) see these rows (no audit scope is declared for the model).
+    """
+
+    list_display = ("id", "pending_id", "created_at", "quarantined_at", "reason", "call_link", "state")
+    list_filter = (ReleasedFilter, date_range_filter("quarantined_at", "隔离时间"))
+    fields = (
+        "id", "pending_id", "created_at", "quarantined_at", "reason", "call_link", "state", "leaf_size",
+        "leaf_hash_hex", "leaf_base64",
+    )
+    readonly_fields = fields
+    export_name = "evidence-quarantine"
+    export_columns = (
+        ("隔离记录编号", lambda q: q.pk),
+        ("原待入账编号", lambda q: q.pending_id),
+        ("写入时间", lambda q: timezone.localtime(q.created_at).isoformat()),
+        ("隔离时间", lambda q: timezone.localtime(q.quarantined_at).isoformat()),
+        ("隔离原因", lambda q: q.reason),
+        ("调用记录编号", lambda q: q.call_id),
+        ("叶子数据（base64）", lambda q: base64.b64encode(bytes(q.leaf)).decode("ascii")),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("release")
+
+    @admin.display(description="调用记录")
+    def call_link(self, obj: QuarantinedEntry) -> str:
+        return admin_link("trust.EnvelopeCall", "接口调用记录", pk=obj.call_id) if obj.call_id else "—"
+
+    @admin.display(description="处理状态")
+    def state(self, obj: QuarantinedEntry) -> str:
+        release = getattr(obj, "release", None)
+        if release is None:
+            return "仍在隔离中（未入账）"
+        return format_html(
+            "已于 {} 由 {} 重新入账（新待入账编号 {}）：{}",
+            timezone.localtime(release.released_at).strftime("%Y-%m-%d %H:%M:%S"), release.operator,
+            release.pending_id, release.reason,
+        )
+
+    @admin.display(description="叶子数据长度（字节）")
+    def leaf_size(self, obj: QuarantinedEntry) -> int:
+        return len(bytes(obj.leaf))
+
+    @admin.display(description="叶子数据哈希（SM3）")
+    def leaf_hash_hex(self, obj: QuarantinedEntry) -> str:
+        return sm3_hex(bytes(obj.leaf))
+
+    @admin.display(description="叶子数据（base64）")
+    def leaf_base64(self, obj: QuarantinedEntry) -> str:
+        return base64.b64encode(bytes(obj.leaf)).decode("ascii")

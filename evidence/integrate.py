@@ -6,6 +6,11 @@ rows and the subtrees they complete, and deletes the pending rows, all in one tr
 entry is pending or in the log and never both nor neither. One integrator runs at a time: on
 PostgreSQL a transaction-level advisory lock (a second integrator skips its turn), on SQLite the
 database's write lock (transactions begin IMMEDIATE). After the tree grew it signs a checkpoint.
+
+A pending entry whose bytes are not a leaf of this encoding (``evidence.leaf.decode``) would stop
+every later entry if it stopped the batch; it is moved, in the same transaction, to the quarantine
+(``QuarantinedEntry``, with the reason and time) and the batch goes on without it. Any other
+failure (the database) rolls the whole batch back, and the next run takes the same entries again.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from ysj_protocol.tlog import merkle
 from ysj_protocol.tlog.hashing import leaf_hash
 
 from . import leaf as leaves
-from .models import EvidenceEntry, PendingEntry, TreeNode
+from .models import EvidenceEntry, PendingEntry, QuarantinedEntry, TreeNode
 from .tree import fetch, log_size
 
 logger = logging.getLogger(__name__)
@@ -37,6 +42,8 @@ class Integration:
     """What one ``integrate`` run did."""
 
     integrated: int = 0
+    #: Pending entries set aside as unreadable (``QuarantinedEntry``).
+    quarantined: int = 0
     size: int = 0
     checkpoint_size: int | None = None
     locked_out: bool = False
@@ -92,17 +99,40 @@ def integrate_batch(*, batch_size: int = DEFAULT_BATCH_SIZE) -> Integration:
         if not pending:
             return result
         now = timezone.now()
-        rows = [_row(size + offset, bytes(data), call_id, now) for offset, (_, data, call_id) in enumerate(pending)]
-        nodes = merkle.extend(size, [row[2] for row in rows], fetch(merkle.extend_nodes(size)))
-        _insert(EvidenceEntry._meta.db_table, ENTRY_COLUMNS, rows)
-        _insert(TreeNode._meta.db_table, ("key", "hash"),
-                [(TreeNode.key_of(level, index), value) for (level, index), value in nodes.items()])
+        rows: list[tuple] = []
+        unreadable: list[tuple[int, str]] = []
+        for pk, data, call_id in pending:
+            try:
+                rows.append(_row(size + len(rows), bytes(data), call_id, now))
+            except leaves.LeafError as exc:
+                unreadable.append((pk, str(exc)))
+        if unreadable:
+            _quarantine(unreadable, now)
+        if rows:
+            nodes = merkle.extend(size, [row[2] for row in rows], fetch(merkle.extend_nodes(size)))
+            _insert(EvidenceEntry._meta.db_table, ENTRY_COLUMNS, rows)
+            _insert(TreeNode._meta.db_table, ("key", "hash"),
+                    [(TreeNode.key_of(level, index), value) for (level, index), value in nodes.items()])
         ids = [pk for pk, _, _ in pending]
         for start in range(0, len(ids), 5000):
             PendingEntry.objects.filter(pk__in=ids[start : start + 5000]).delete()
         result.integrated = len(rows)
+        result.quarantined = len(unreadable)
         result.size = size + len(rows)
     return result
+
+
+def _quarantine(unreadable: list[tuple[int, str]], now: dt.datetime) -> None:
+    """Copy the unreadable pending rows, as they are, to the quarantine (the caller deletes them)."""
+    reasons = dict(unreadable)
+    rows = PendingEntry.objects.filter(pk__in=list(reasons)).values_list("id", "leaf", "call_id", "created_at")
+    QuarantinedEntry.objects.bulk_create([
+        QuarantinedEntry(pending_id=pk, leaf=bytes(data), call_id=call_id, created_at=created_at,
+                         reason=reasons[pk][:500], quarantined_at=now)
+        for pk, data, call_id, created_at in rows
+    ])
+    for pk, reason in unreadable:
+        logger.error("evidence pending entry %d is not a readable leaf, quarantined: %s", pk, reason)
 
 
 def integrate(*, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None = None, sign: bool = True) -> Integration:
@@ -119,7 +149,8 @@ def integrate(*, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None =
             total.locked_out = True
             break
         total.integrated += result.integrated
-        if result.integrated < batch_size:
+        total.quarantined += result.quarantined
+        if result.integrated + result.quarantined < batch_size:
             break
     if sign and not total.locked_out:
         checkpoint = issue_checkpoint()

@@ -137,19 +137,37 @@ def decode(data: bytes, *, strict: bool = True) -> dict[str, Any]:
     """
     try:
         value = json.loads(bytes(data).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise LeafError("leaf is not UTF-8 JSON") from exc
-    if not isinstance(value, dict) or value.get("v") != VERSION:
+    if not isinstance(value, dict) or type(value.get("v")) is not int or value["v"] != VERSION:
         raise LeafError("leaf is not a version 1 object")
     kind = value.get("kind")
-    expected = FIELDS.get(kind)
+    expected = FIELDS.get(kind) if isinstance(kind, str) else None
     if expected is None or set(value) != expected | {"kind", "v"}:
         raise LeafError(f"leaf of kind {kind!r} has the wrong fields")
     if strict:
-        if _dumps(value) != bytes(data):
+        _check_values(kind, value)
+        try:
+            canonical = _dumps(value)
+        except UnicodeEncodeError as exc:  # a lone surrogate escaped in the JSON
+            raise LeafError("leaf has text that is not UTF-8") from exc
+        if canonical != bytes(data):
             raise LeafError("leaf is not in canonical form")
         parse_time(value["at"])
     return value
+
+
+def _check_values(kind: str, value: dict[str, Any]) -> None:
+    """Each value of the type and length ``encode`` gives it, so its columns can be written as they are."""
+    for name in FIELDS[kind]:
+        item = value[name]
+        wanted = int if name in INTEGER_FIELDS else str
+        if not isinstance(item, wanted) or isinstance(item, bool):
+            raise LeafError(f"{kind} leaf field {name} must be {wanted.__name__}")
+        if wanted is int and not -(2**63) <= item < 2**63:
+            raise LeafError(f"{kind} leaf field {name} is out of range")
+        if wanted is str and ("\x00" in item or len(item) > LIMITS.get(name, len(item))):
+            raise LeafError(f"{kind} leaf field {name} has a NUL or is longer than its column")
 
 
 def columns(fields: dict[str, Any], *, parse_at: bool = True) -> dict[str, Any]:

@@ -69,6 +69,51 @@ class PendingEntry(models.Model):
         return f"待入账 {self.pk}"
 
 
+class QuarantinedEntry(AppendOnlyModel):
+    """A pending entry the integrator could not read, set aside so that the entries after it go on.
+
+    The row keeps the pending entry's bytes, call and time as they were, with the reason; it never
+    enters the tree. Append-only: it is not deleted, and leaves only by an operator's
+    ``requeue_evidence`` (a ``QuarantineRelease`` and a new pending entry with the same bytes).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    #: Not unique: a pending id may come back after a restore, and the quarantine must never refuse a row.
+    pending_id = models.BigIntegerField("原待入账编号", db_index=True)
+    leaf = models.BinaryField("叶子数据")
+    call_id = models.BigIntegerField("调用记录", null=True, blank=True)
+    created_at = models.DateTimeField("写入时间")
+    reason = models.CharField("隔离原因", max_length=500)
+    quarantined_at = models.DateTimeField("隔离时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "隔离的待入账存证"
+        verbose_name_plural = "隔离的待入账存证"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"隔离 {self.pending_id}"
+
+
+class QuarantineRelease(AppendOnlyModel):
+    """An operator sent a quarantined entry back to the integrator (its bytes now read), once."""
+
+    entry = models.OneToOneField(
+        QuarantinedEntry, verbose_name="隔离的存证", on_delete=models.DO_NOTHING, related_name="release"
+    )
+    pending_id = models.BigIntegerField("新待入账编号")
+    operator = models.CharField("操作人", max_length=64)
+    reason = models.CharField("说明", max_length=500)
+    released_at = models.DateTimeField("重新入账时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "隔离存证的重新入账"
+        verbose_name_plural = "隔离存证的重新入账"
+
+    def __str__(self) -> str:
+        return f"重新入账 {self.entry_id}"
+
+
 class EntryKind(models.TextChoices):
     SERVED = "served", "调用"
     MADE = "made", "对地区调用"
@@ -198,6 +243,11 @@ class Cosignature(AppendOnlyModel):
     #: The signature line as the witness returned it (``— <name> <base64>``).
     line = models.TextField("联署签名行")
     timestamp = models.BigIntegerField("联署时间（Unix 秒）")
+    #: The region's SM2 key the cosignature verified with when collected (hex ``04||x||y``); a
+    #: region rotates its key, and ``verify_evidence`` checks this key was one the region held.
+    #: Null on cosignatures collected before it was recorded: those are found by key ID. Nullable, not
+    #: ``""``, so that SQLite adds the column in place and keeps the table's append-only triggers.
+    public_key = models.CharField("见证公钥", max_length=130, null=True, blank=True)  # noqa: DJ001
     received_at = models.DateTimeField("收到时间", default=timezone.now)
 
     class Meta:

@@ -18,12 +18,14 @@ from django.db import connection
 
 from trust.keys import hub_public_key
 from trust.models import Region
+from ysj_protocol.crypto import sm2
 from ysj_protocol.tlog import merkle, note
 from ysj_protocol.tlog.hashing import leaf_hash
 
 from . import leaf as leaves
 from .checkpoints import origin
 from .models import NODE_LEVEL_SHIFT, Checkpoint, Cosignature, EvidenceEntry, TreeNode
+from .services import quarantined_count
 
 CHUNK_SIZE = 20000
 
@@ -49,6 +51,8 @@ class Report:
     size: int = 0
     checkpoints: int = 0
     cosignatures: int = 0
+    #: Pending entries set aside as unreadable, not requeued: outside the tree, reported beside it.
+    quarantined: int = 0
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
     @property
@@ -172,6 +176,7 @@ def verify_log(*, chunk_size: int = CHUNK_SIZE, progress: Callable[[int], None] 
         ))
     _check_nodes(levels, expected, report)
     _check_cosignatures(checkpoints, bodies, report)
+    report.quarantined = quarantined_count()
     return report
 
 
@@ -200,25 +205,65 @@ def _check_nodes(levels: _Levels, size: int, report: Report) -> None:
         report.problems.append(Problem(size, size, f"存储的子树少了 {expected_nodes - seen} 个"))
 
 
+def region_keys() -> dict[str, dict[bytes, sm2.PublicKey]]:
+    """Every SM2 key each region has held, by its 65-byte encoding: the current one and those of its
+    history (``Region.history``, written by every save, the admin's included). A key changed around
+    the model (a queryset ``update``) leaves no history and is not known once replaced.
+    """
+    held: dict[str, dict[bytes, sm2.PublicKey]] = {}
+    rows = [*Region.objects.values_list("code", "public_key"),
+            *Region.history.values_list("code", "public_key").distinct()]
+    for code, text in rows:
+        try:
+            key = sm2.PublicKey.from_hex(text)
+        except ValueError:
+            continue
+        held.setdefault(code, {})[key.to_bytes(True)] = key
+    return held
+
+
+def _cosignature_key(cosignature: Cosignature, signature: note.NoteSignature,
+                     held: dict[bytes, sm2.PublicKey]) -> sm2.PublicKey | None:
+    """The key the cosignature is to verify with: the one stored at collection, if the region held it;
+    for a row without one, the held key whose key ID the line carries (signed-note's rule)."""
+    name = note.witness_name(cosignature.region)
+    if cosignature.public_key:
+        try:
+            stored = sm2.PublicKey.from_hex(cosignature.public_key)
+        except ValueError:
+            return None
+        return held.get(stored.to_bytes(True))
+    for key in held.values():
+        if note.is_known(signature, name=name, public_key=key, cosignature=True):
+            return key
+    return None
+
+
 def _check_cosignatures(checkpoints: list[Checkpoint], bodies: dict[int, bytes | None], report: Report) -> None:
-    keys = {region.code: region.sm2_public_key for region in Region.objects.all()}
+    """Each cosignature against the key its region held when cosigning, from the region's key history."""
+    keys = region_keys()
     sizes = {c.pk: c.size for c in checkpoints}
     for cosignature in Cosignature.objects.order_by("checkpoint_id", "region"):
         report.cosignatures += 1
         size = sizes.get(cosignature.checkpoint_id, 0)
         body = bodies.get(cosignature.checkpoint_id)
-        key = keys.get(cosignature.region)
-        if body is None or key is None:
+        held = keys.get(cosignature.region)
+        if body is None or not held:
             report.problems.append(Problem(size, size, f"检查点 {size} 的 {cosignature.region} 联署无法核验"))
             continue
         try:
             signature = note.parse_signature_lines(cosignature.line)[0]
-            timestamp = note.verify_cosignature(
+            key = _cosignature_key(cosignature, signature, held)
+            timestamp = None if key is None else note.verify_cosignature(
                 body, signature, name=note.witness_name(cosignature.region), public_key=key
             )
         except (note.NoteError, IndexError):
-            timestamp = None
-        if timestamp is None or timestamp != cosignature.timestamp:
+            key, timestamp = None, None
+        if key is None:
+            report.problems.append(Problem(
+                size, size, f"检查点 {size} 的 {cosignature.region} 见证联署验证失败：所用公钥不是该地区登记过的公钥"
+            ))
+        elif timestamp is None or timestamp != cosignature.timestamp:
             report.problems.append(Problem(size, size, f"检查点 {size} 的 {cosignature.region} 见证联署验证失败"))
 
 

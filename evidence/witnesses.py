@@ -2,7 +2,8 @@
 
 Each active region's node is a witness: the hub sends it the checkpoint with a consistency proof
 from the size that region last cosigned; the witness checks the proof and answers its SM2
-cosignature, which the hub verifies with the region's registered key before storing it. A region
+cosignature, which the hub verifies with the region's registered key before storing it with that
+key (a region rotates its key; ``verify_evidence`` checks the stored key against its history). A region
 that is down is tried again at the next checkpoint; a 409 answer names the witness's own size,
 from which the hub retries once.
 """
@@ -127,7 +128,10 @@ def collect_cosignatures(*, checkpoint: Checkpoint | None = None) -> list[Outcom
         line, timestamp = answer
         try:
             with transaction.atomic():
-                Cosignature(checkpoint=checkpoint, region=region.code, line=line, timestamp=timestamp).save()
+                Cosignature(
+                    checkpoint=checkpoint, region=region.code, line=line, timestamp=timestamp,
+                    public_key=region.sm2_public_key.to_bytes(True).hex(),
+                ).save()
         except IntegrityError:  # another process stored it meanwhile
             pass
         WitnessState.objects.update_or_create(

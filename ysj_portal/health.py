@@ -106,14 +106,22 @@ def region_states() -> dict[str, dict[str, Any]]:
 
 
 def evidence_state() -> dict[str, Any] | None:
-    """The evidence log's size and the age of its latest checkpoint, once the app is installed."""
+    """The evidence log's size, the age of its latest checkpoint and the pending entries set aside as
+    unreadable (reported, never deciding readiness: the log goes on without them), once the app is installed.
+    """
     from django.apps import apps
 
     if not apps.is_installed("evidence"):
         return None
     from evidence.models import Checkpoint
+    from evidence.services import quarantined_count
 
+    quarantined = quarantined_count()
     latest = Checkpoint.objects.order_by("-size", "-id").only("size", "created_at").first()
     if latest is None:
-        return {"size": 0, "checkpointAgeSeconds": None}
-    return {"size": latest.size, "checkpointAgeSeconds": round((timezone.now() - latest.created_at).total_seconds(), 1)}
+        return {"size": 0, "checkpointAgeSeconds": None, "quarantined": quarantined}
+    return {
+        "size": latest.size,
+        "checkpointAgeSeconds": round((timezone.now() - latest.created_at).total_seconds(), 1),
+        "quarantined": quarantined,
+    }

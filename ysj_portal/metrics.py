@@ -114,6 +114,13 @@ class DatabaseCollector:
         pending = GaugeMetricFamily("ysj_evidence_pending_entries", "Entries committed but not yet integrated")
         pending.add_metric([], PendingEntry.objects.count())
         yield pending
+        from evidence.services import quarantined_count
+
+        quarantined = GaugeMetricFamily(
+            "ysj_evidence_quarantined_entries", "Pending entries set aside as unreadable and not requeued"
+        )
+        quarantined.add_metric([], quarantined_count())
+        yield quarantined
 
 
 def registry() -> CollectorRegistry:

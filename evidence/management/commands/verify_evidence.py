@@ -21,9 +21,15 @@ class Command(BaseCommand):
         summary = (
             f"{report.size} 个条目、{report.checkpoints} 个检查点、{report.cosignatures} 个见证联署，用时 {elapsed:.1f} 秒"
         )
+        quarantine = (
+            f"隔离的待入账存证（quarantined pending entries）：{report.quarantined} 条未入账"
+            + ("，见 管理后台 › 存证日志 › 隔离的待入账存证" if report.quarantined else "")
+        )
         if report.ok:
             self.stdout.write(self.style.SUCCESS(f"存证日志完好（evidence log intact）：{summary}"))
+            self.stdout.write(self.style.WARNING(quarantine) if report.quarantined else quarantine)
             return
+        self.stderr.write(quarantine)
         for problem in sorted(report.problems)[:20]:
             self.stderr.write(f"- {problem.message}")
         first = report.first()
