@@ -57,9 +57,9 @@ def home_page(request: HttpRequest) -> HomePage:
     if figures.unwitnessed is not None:
         page.unwitnessed_url = links.unwitnessed_checkpoints(request)
     if apps.is_installed(NOTIFICATIONS_APP):
-        from notifications.services import unread_count
+        from notifications.services import request_unread_count
 
-        page.unread = unread_count(request.user)
+        page.unread = request_unread_count(request)  # counted once with the header's badge
         page.inbox_url = links.unread_notifications(request)
     return page
 

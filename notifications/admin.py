@@ -2,6 +2,9 @@
 
 Opening a notification marks it read and leads to the page it is about; the list marks the
 selected ones or all of them read. Nobody reads another user's notifications, superusers included.
+
+The e-mail copies (通知邮件) are a read-only list for whoever holds their view permission
+(superusers): state, attempts and last error of each, never the text of the notice.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from ysj_portal.admin_base import ReadOnlyAdmin
+
 from . import services
 from .links import target_path
-from .models import Notification
+from .models import EmailState, Notification, NotificationEmail
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("title_link", "kind", "short_text", "created_at", "read_state")
+    list_display = ("title_link", "kind", "short_text", "created_at", "read_state", "email_state")
     list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    list_select_related = ("email",)
     actions = ["mark_selected_read"]
     list_per_page = 50
     show_full_result_count = False
@@ -50,12 +56,22 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list:
         urls = [
-            path("<int:object_id>/open/", self.admin_site.admin_view(self.open_view), name="notifications_notification_open"),
-            path("read-all/", self.admin_site.admin_view(self.read_all_view), name="notifications_notification_read_all"),
+            path(
+                "<int:object_id>/open/",
+                self.admin_site.admin_view(self.open_view),
+                name="notifications_notification_open",
+            ),
+            path(
+                "read-all/",
+                self.admin_site.admin_view(self.read_all_view),
+                name="notifications_notification_read_all",
+            ),
         ]
         return urls + super().get_urls()
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
         return self.open_view(request, object_id)
 
     def open_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -72,8 +88,11 @@ class NotificationAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:notifications_notification_changelist"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        unread = services.unread_count(request.user)
-        context = {"title": f"我的通知（{unread} 条未读）" if unread else "我的通知（无未读）", "unread_count": unread}
+        unread = services.request_unread_count(request)
+        context = {
+            "title": f"我的通知（{unread} 条未读）" if unread else "我的通知（无未读）",
+            "unread_count": unread,
+        }
         context.update(extra_context or {})
         return super().changelist_view(request, extra_context=context)
 
@@ -84,7 +103,11 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_actions(self, request: HttpRequest) -> dict:
         # The stock actions need model permissions; the inbox has its own.
-        return {name: value for name, value in super().get_actions(request).items() if name == "mark_selected_read"}
+        return {
+            name: value
+            for name, value in super().get_actions(request).items()
+            if name == "mark_selected_read"
+        }
 
     @admin.display(description="标题", ordering="title")
     def title_link(self, obj: Notification) -> str:
@@ -100,3 +123,55 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="状态", ordering="read_at")
     def read_state(self, obj: Notification) -> str:
         return "已读" if obj.is_read else mark_safe('<span style="color:#ba2121">未读</span>')  # noqa: S308 - a constant
+
+    @admin.display(description="邮件")
+    def email_state(self, obj: Notification) -> str:
+        copy = getattr(obj, "email", None)  # none when the recipient had no address
+        return copy.get_state_display() if copy is not None else "—"
+
+
+@admin.register(NotificationEmail)
+class NotificationEmailAdmin(ReadOnlyAdmin):
+    list_display = (
+        "title",
+        "recipient",
+        "address",
+        "state",
+        "attempts",
+        "last_attempt_at",
+        "next_attempt_at",
+        "emailed_at",
+        "short_error",
+    )
+    list_filter = ("state",)
+    list_select_related = ("notification__recipient",)
+    fields = (
+        "title",
+        "recipient",
+        "address",
+        "state",
+        "attempts",
+        "last_attempt_at",
+        "next_attempt_at",
+        "emailed_at",
+        "last_error",
+    )
+    readonly_fields = fields
+    search_fields = ("=address",)
+    list_per_page = 50
+
+    @admin.display(description="通知", ordering="notification__title")
+    def title(self, obj: NotificationEmail) -> str:
+        return obj.notification.title
+
+    @admin.display(description="接收人", ordering="notification__recipient__username")
+    def recipient(self, obj: NotificationEmail) -> str:
+        return obj.notification.recipient.get_username()
+
+    @admin.display(description="发送时间", ordering="notification__emailed_at")
+    def emailed_at(self, obj: NotificationEmail):
+        return obj.notification.emailed_at if obj.state == EmailState.SENT else None
+
+    @admin.display(description="最近错误")
+    def short_error(self, obj: NotificationEmail) -> str:
+        return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:80] + "…"

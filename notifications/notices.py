@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
+from .mailing import record as record_emails
 from .models import Notification, NotificationKind
 from .tasks import queue_emails
 
@@ -40,14 +41,20 @@ def scenario_notice(event: object) -> tuple[str, str, str]:
     if kind == NotificationKind.DECISION_NEEDED:
         step = {"proposed": "登记", "edited": "修改", "reopened": "重新提请确认"}.get(event.kind)
         cause = f"{_who(event)}{step}了本清单{reason}" if step else f"确认轮次已重置{reason}"
-        return kind, f"{label}{rev}待本地区确认", (
-            f"{cause}。需{parties}对{rev}作出决定后方可发布；请审阅差异后确认或驳回。"
+        return (
+            kind,
+            f"{label}{rev}待本地区确认",
+            (f"{cause}。需{parties}对{rev}作出决定后方可发布；请审阅差异后确认或驳回。"),
         )
     if kind == NotificationKind.REJECTED:
         return kind, f"{label}{rev}被驳回", f"{_who(event)}驳回了{rev}{reason}。{after_rejection(scenario)}"
     if kind == NotificationKind.PUBLISHED:
         return kind, f"{label}{rev}已发布", f"{parties}已确认{rev}，已发布并投递至各地区。"
-    return kind, f"{label}已撤回", f"{_who(event)}撤回了本清单{reason}。撤回已投递至各地区，应用系统不能再使用本清单。"
+    return (
+        kind,
+        f"{label}已撤回",
+        f"{_who(event)}撤回了本清单{reason}。撤回已投递至各地区，应用系统不能再使用本清单。",
+    )
 
 
 def scenario_recipients(event: object) -> list:
@@ -67,10 +74,15 @@ def scenario_recipients(event: object) -> list:
 def notify_scenario_event(*, event_id: int) -> list[Notification]:
     from scenarios.models import ScenarioEvent
 
-    event = ScenarioEvent.objects.select_related("scenario_list__proposed_by", "actor", "region").get(pk=event_id)
-    if event.kind == "round_reset" and ScenarioEvent.objects.filter(
-        scenario_list_id=event.scenario_list_id, revision=event.revision, kind="edited"
-    ).exists():
+    event = ScenarioEvent.objects.select_related("scenario_list__proposed_by", "actor", "region").get(
+        pk=event_id
+    )
+    if (
+        event.kind == "round_reset"
+        and ScenarioEvent.objects.filter(
+            scenario_list_id=event.scenario_list_id, revision=event.revision, kind="edited"
+        ).exists()
+    ):
         return []  # the edit that reset the round was notified already
     kind, title, text = scenario_notice(event)
     return _write(
@@ -105,17 +117,20 @@ def notify_delivery_failed(*, delivery_id: int, permanent: bool) -> list[Notific
         else "系统将按退避间隔自动重试；在送达之前不再重复通知。"
     )
     text = f"第 {delivery.attempts} 次投递失败{status}：{error}。{follow}"
-    return _write(catalog_administrators(), kind=NotificationKind.DELIVERY_FAILED, title=title, text=text,
-                  delivery=delivery)
+    return _write(
+        catalog_administrators(),
+        kind=NotificationKind.DELIVERY_FAILED,
+        title=title,
+        text=text,
+        delivery=delivery,
+    )
 
 
 def _write(users: list, *, kind: str, title: str, text: str, **links: object) -> list[Notification]:
     rows = Notification.objects.bulk_create(
         [Notification(recipient=user, kind=kind, title=title[:200], text=text, **links) for user in users]
     )
-    with_email = [row.pk for row, user in zip(rows, users, strict=True) if user.email]
+    with_email = record_emails(rows)
     if with_email:
         queue_emails(with_email)
     return rows
-
-

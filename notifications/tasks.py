@@ -1,23 +1,23 @@
 """E-mail copies of notifications, sent by a Celery task so a slow mail server never slows the admin.
 
-Mail goes through Django's mail settings (``EMAIL_BACKEND``, the console backend by default). A
-failure is logged and leaves ``emailed_at`` empty; the notice in the admin is the record.
+Mail goes through Django's mail settings (``EMAIL_BACKEND``, the console backend by default). Each
+copy's state, attempts and last error are on its ``NotificationEmail`` row (``notifications.mailing``);
+nothing here ever reaches the workflow that the notice is about.
 """
 
 from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 
 def queue_emails(notification_ids: list[int]) -> None:
-    """Send the e-mails of these notices from a task; a broker that is down loses the e-mail, not the notice."""
+    """Send the e-mails of these notices from a task; a broker that is down leaves their copies pending."""
     try:
         send_emails.delay(list(notification_ids))
     except Exception:
@@ -31,37 +31,35 @@ def notification_url(notification: object) -> str:
     return settings.YSJ_PUBLIC_BASE_URL.rstrip("/") + target_path(notification)
 
 
-@shared_task(name="notifications.send_emails", ignore_result=True)
-def send_emails(notification_ids: list[int]) -> int:
-    """Send one e-mail per notice to its recipient; returns how many were sent."""
-    from .models import Notification
+@shared_task(
+    bind=True,
+    name="notifications.send_emails",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def send_emails(self: Task, notification_ids: list[int]) -> int:
+    """Send the e-mails of these notices; retried with backoff for those that failed transiently.
 
-    sent = 0
-    rows = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("recipient")
-    try:
-        connection = get_connection(fail_silently=False)
-        connection.open()
-    except Exception:
-        logger.exception("could not open the mail connection for notifications %s", notification_ids)
-        return 0
-    try:
-        for row in rows:
-            address = row.recipient.email
-            if not address:
-                continue
-            body = f"{row.text}\n\n查看：{notification_url(row)}\n\n（本邮件由长三角电子证照融合共享服务系统自动发送）"
-            message = EmailMessage(subject=f"[长三角电子证照] {row.title}", body=body, to=[address],
-                                   connection=connection)
-            try:
-                message.send()
-            except Exception:
-                logger.exception("could not e-mail notification %s", row.pk)
-                continue
-            Notification.objects.filter(pk=row.pk).update(emailed_at=timezone.now())
-            sent += 1
-    finally:
-        try:
-            connection.close()
-        except Exception:
-            logger.warning("could not close the mail connection", exc_info=True)
-    return sent
+    The rows bound the attempts (``notifications.mailing``), not the task's retry count, so a
+    duplicated task neither sends twice nor extends the attempts. Returns how many were sent.
+    """
+    from . import mailing
+
+    report = mailing.send_due(notification_ids=notification_ids)
+    if self.request.is_eager:
+        # Inline (no broker): nothing would run a retry later, so the attempts follow at once;
+        # each pass uses one attempt of every copy it retries, so this ends.
+        sent = len(report.sent)
+        for _ in range(mailing.max_attempts()):
+            if not report.retry:
+                break
+            report = mailing.send_due(notification_ids=report.retry)
+            sent += len(report.sent)
+        return sent
+    # Copies another worker holds are looked at again when its lease ends.
+    waiting = report.retry + report.held
+    if waiting:
+        countdown = max(1.0, (report.retry_at - timezone.now()).total_seconds()) if report.retry_at else 1.0
+        raise self.retry(args=[waiting], countdown=countdown, max_retries=None)
+    return len(report.sent)
