@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
@@ -67,7 +68,8 @@ class KeysetChangeList(ChangeList):
 
     def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
         raw = request.GET.get(AFTER_VAR, "")
-        self.after = int(raw) if raw.isdigit() else None
+        # ASCII digits only: "²" and "٣" are digits to str.isdigit() but not to int().
+        self.after = int(raw) if raw.isascii() and raw.isdigit() else None
         super().__init__(request, *args, **kwargs)
 
     def get_queryset(self, request: HttpRequest, exclude_parameters=None) -> QuerySet:
@@ -195,6 +197,10 @@ class DateRangeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         since, until = self._day(self.value()), self._day(self.until)
+        # The first and last days a datetime can hold are no bound: "since 0001-01-01" and "until
+        # 9999-12-31" mean every row, and their local midnights do not fit in UTC.
+        since = since if since and since > date.min else None
+        until = until if until and until < date.max else None
         zone = timezone.get_current_timezone()
         if since:
             queryset = queryset.filter(**{f"{self.field}__gte": datetime.combine(since, time.min, zone)})
@@ -391,11 +397,16 @@ class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return HttpResponseRedirect(listing)
         return HttpResponseRedirect(f"{listing}?{urlencode({HOLDER_VAR: digests})}")
 
-    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse | HttpResponseRedirect:
         """The filtered list as CSV, every page of it, streamed in chunks of keys."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # A parameter no filter knows: to the list, which says so as Django's lists do.
+            listing = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            return HttpResponseRedirect(f"{listing}?{ERROR_FLAG}=1")
         response = StreamingHttpResponse(self._csv_lines(changelist.queryset), content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="{self.export_name}-{stamp}.csv"'
