@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -318,33 +318,36 @@ def shown_path(path: Path) -> str:
 
 
 def first_call_example(app: DemoCredentials, hub_url: str, hub_public_hex: str) -> list[str]:
-    """A shell command a developer pastes in the project folder: 12.2.1, then 12.1.4 with the token.
+    """What a developer pastes in the project folder: 12.2.1, then 12.1.4 with the token.
 
-    Python through the project's own client, so the envelope (SM2, C1C3C2, head) is the real one.
+    First the ``ysj`` command line, configured by the ``YSJ_*`` variables as in
+    ``docs/quickstart.md``; then, as a second option, the same two calls through the application
+    client ``ysj_protocol.app.Client``, which reads the same variables. Both are the project's own
+    code, so the envelope (SM2, C1C3C2, head) and the token handling are the real ones.
     """
-    params = {
-        "appId": app.app_id,
-        "appSecret": app.app_secret,
-        "corpName": app.corp_name,
-        "corpCode": app.corp_code,
+    variables = {
+        "YSJ_BASE_URL": hub_url,
+        "YSJ_HUB_PUBLIC_KEY": hub_public_hex,
+        "YSJ_APP_ID": app.app_id,
+        "YSJ_APP_SECRET": app.app_secret,
+        "YSJ_CORP_NAME": app.corp_name,
+        "YSJ_CORP_CODE": app.corp_code,
+        "YSJ_KEY_FILE": shown_path(app.key_path),
     }
+    bin_dir = Path(sys.executable).parent
     return [
+        *(f"export {name}={shlex.quote(value)}" for name, value in variables.items()),
+        f"{shown_path(bin_dir / 'ysj')} register",
+        f"{shown_path(bin_dir / 'ysj')} scenarios",
+        "  或在同一终端以 Python 客户端 ysj_protocol.app.Client（读取同样的 YSJ_* 环境变量）：",
         f"{shown_path(Path(sys.executable))} - <<'EOF'",
-        "import json",
-        "from pathlib import Path",
+        "from ysj_protocol.app import load_settings",
         "",
-        "from ysj_protocol.client import EnvelopeClient, Peer",
-        "from ysj_protocol.crypto import sm2",
-        "from ysj_protocol.keyfiles import read_private_key_file",
-        "",
-        f'hub = Peer(base_url="{hub_url}", public_key=sm2.PublicKey.from_hex("{hub_public_hex}"), name="hub")',
-        f'key = sm2.PrivateKey.from_hex(read_private_key_file(Path("{shown_path(app.key_path)}")))',
-        f'with EnvelopeClient(hub, account_id="{app.app_id}", private_key=key, timeout=30) as client:',
-        f'    registered = client.call("{REGISTER_PATH}", {json.dumps(params, ensure_ascii=False)})',
-        "    print(json.dumps(registered.data, ensure_ascii=False, indent=2))",
-        '    token = registered.data["accessToken"]',
-        f'    lists = client.call("{SCENARIO_QUERY_PATH}", {{"appId": "{app.app_id}"}}, head={{"accessToken": token}})',
-        "    print(json.dumps(lists.data, ensure_ascii=False, indent=2))",
+        "with load_settings().client() as client:  # a ysj_protocol.app.Client",
+        f"    registration = client.register()  # 12.2.1 {REGISTER_PATH}",
+        '    print("令牌", registration.access_token[:12] + "…", "过期时间", registration.expires_at)',
+        f"    for scenario in client.scenarios():  # 12.1.4 {SCENARIO_QUERY_PATH}",
+        "        print(scenario.item_code, scenario.item_name)",
         "EOF",
     ]
 
@@ -387,7 +390,7 @@ def application_lines(hub_url: str) -> list[str]:
         return lines
     lines += [
         f"  第一次调用示例（{first.app_id}：12.2.1 可信应用注册取得令牌，再以令牌调用 12.1.4 用证清单获取；"
-        "其他应用换用其 appId、appSecret、单位与私钥文件），在项目目录下运行：",
+        "其他应用换用其 appId、appSecret、单位与私钥文件），在项目目录下以 ysj 命令行运行：",
         *first_call_example(first, hub_url, hub_public_hex),
     ]
     return lines

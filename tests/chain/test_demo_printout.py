@@ -7,10 +7,12 @@ printed first call (12.2.1, then 12.1.4 with the token) runs as pasted against a
 from __future__ import annotations
 
 import io
-import json
+import os
 import re
+import shlex
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +62,37 @@ def printed_applications(text: str) -> list[dict[str, str]]:
     return apps
 
 
+def first_call_commands(text: str) -> str:
+    """The printed ``ysj`` first call: the ``YSJ_*`` exports and the commands, as one shell script."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("export YSJ_BASE_URL="))
+    end = start
+    while lines[end + 1].startswith(("export YSJ_", shown_path(Path(sys.executable).parent / "ysj") + " ")):
+        end += 1
+    return "\n".join(lines[start : end + 1]) + "\n"
+
+
 def first_call_script(text: str) -> str:
+    """The printed Python snippet (the second option), a here-document."""
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith(" - <<'EOF'"))
     end = lines.index("EOF", start)
     return "\n".join(lines[start : end + 1]) + "\n"
+
+
+def run_pasted(script: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``script`` in bash from the project folder, as a developer's new terminal: no YSJ_* of ours, its own home."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("YSJ_")}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_CONFIG_HOME=str(home / ".config"))
+    return subprocess.run(  # noqa: S603 - the commands the demo prints, run as a developer would
+        ["bash", "-c", script],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_printed_credentials_are_the_registered_ones(printed: str, tmp_path: Path) -> None:
@@ -100,17 +128,30 @@ def test_a_loosened_secret_file_is_tightened_when_its_secret_is_replaced(
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
 
 
-def test_the_printed_first_call_runs_as_pasted(printed: str) -> None:
-    script = first_call_script(printed)
-    result = subprocess.run(  # noqa: S603 - the command the demo prints, run as a developer would
-        ["bash", "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
+def test_the_printed_first_call_runs_as_pasted(printed: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    commands = first_call_commands(printed)
+    assert commands.count("export YSJ_") == 7 and commands.rstrip().endswith("ysj scenarios"), commands
+    result = run_pasted(commands, home)
     assert result.returncode == 0, result.stderr
-    decoder = json.JSONDecoder()
-    registered, end = decoder.raw_decode(result.stdout)
-    lists, _ = decoder.raw_decode(result.stdout[end:].lstrip())
-    assert registered["code"] == 1, registered
-    assert {item["itemCode"] for item in lists["dataList"]} == PUBLISHED_LISTS
+    assert "可信应用注册成功" in result.stdout
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("YSJ-")}
+    assert listed == PUBLISHED_LISTS, result.stdout
+    # ``ysj scenarios`` used the token ``ysj register`` saved (in the terminal's own home).
+    assert AccessToken.objects.filter(application__app_id=DEMO_APPS[0]).count() == 1
+    assert (home / ".cache" / "ysj" / "tokens.json").is_file()
+
+
+def test_the_printed_python_client_runs_as_pasted_after_the_exports(printed: str, tmp_path: Path) -> None:
+    script = first_call_script(printed)
+    assert "from ysj_protocol.app import" in script and "EnvelopeClient" not in script
+    exports = [line for line in first_call_commands(printed).splitlines() if line.startswith("export YSJ_")]
+    result = run_pasted("\n".join([*exports, script]), tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("令牌 ") and "过期时间" in lines[0], result.stdout
+    assert {line.split()[0] for line in lines[1:]} == PUBLISHED_LISTS, result.stdout
     assert AccessToken.objects.filter(application__app_id=DEMO_APPS[0]).count() == 1
 
 
@@ -119,9 +160,9 @@ def test_the_launcher_prints_the_same_for_the_address_it_serves(printed: str) ->
     for app in printed_applications(printed):
         assert f"appSecret  {app['appSecret']}" in shown
         assert f"公钥       {app['公钥']}" in shown
-    script = first_call_script(shown)
-    assert 'base_url="http://127.0.0.1:8123"' in script
-    assert f'"appSecret": "{printed_applications(printed)[0]["appSecret"]}"' in script
+    commands = first_call_commands(shown)
+    assert "export YSJ_BASE_URL=http://127.0.0.1:8123\n" in commands
+    assert f"export YSJ_APP_SECRET={shlex.quote(printed_applications(printed)[0]['appSecret'])}\n" in commands
 
 
 def test_paths_inside_the_project_are_shown_relative_to_it(tmp_path: Path) -> None:
@@ -138,4 +179,4 @@ def test_a_secret_rotated_since_is_not_shown_and_the_example_uses_a_current_one(
     apps = printed_applications(shown)
     assert apps[0]["appSecret"].startswith("（与平台登记不符"), apps[0]
     assert apps[1]["appSecret"] == printed_applications(printed)[1]["appSecret"]
-    assert 'account_id="app-js-counter"' in first_call_script(shown)
+    assert "export YSJ_APP_ID=app-js-counter\n" in first_call_commands(shown)
