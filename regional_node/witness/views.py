@@ -6,9 +6,8 @@ the hub signed it, and the answer is only a signature. The body is bounded befor
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from ysj_protocol.tlog import witness as protocol
 from ysj_protocol.tlog.witness import WitnessRefusal
@@ -22,8 +21,14 @@ def _refused(refusal: WitnessRefusal) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
 def add_checkpoint(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        # Said as every other refusal here is (Django's own 405 is an empty body).
+        return HttpResponseNotAllowed(
+            ["POST"],
+            "仅支持 POST 方法（tlog-witness add-checkpoint）\n",
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
