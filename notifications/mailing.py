@@ -8,7 +8,9 @@ time, until ``YSJ_NOTIFICATION_EMAIL_ATTEMPTS`` attempts are used; a permanent o
 a message that cannot be built) or the last attempt leaves it ``failed`` with its error.
 
 A claim lasts ``claim_lease()``: a sender that died after claiming (worker killed) leaves the copy
-to whoever finds the lease expired. If it died between the server accepting the mail and the row
+to whoever finds the lease expired. Copies no task will come back to (queued while the broker was
+down, a retry that could not be queued, a dead sender's) are found by ``overdue`` for the
+periodic sweep (``notifications.sweep_emails``). If it died between the server accepting the mail and the row
 being marked sent, that copy is sent twice; the Message-ID stays the same, so mail clients show one.
 """
 
@@ -36,13 +38,13 @@ ERROR_LENGTH = 500
 
 
 def max_attempts() -> int:
-    return max(1, int(getattr(settings, "YSJ_NOTIFICATION_EMAIL_ATTEMPTS", 5)))
+    return max(1, int(settings.YSJ_NOTIFICATION_EMAIL_ATTEMPTS))
 
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: doubling from the base, capped."""
-    base = float(getattr(settings, "YSJ_NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", 60.0))
-    cap = float(getattr(settings, "YSJ_NOTIFICATION_EMAIL_RETRY_MAX_SECONDS", 1800.0))
+    base = float(settings.YSJ_NOTIFICATION_EMAIL_RETRY_BASE_SECONDS)
+    cap = float(settings.YSJ_NOTIFICATION_EMAIL_RETRY_MAX_SECONDS)
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
@@ -98,6 +100,17 @@ def _adopt_unrecorded(notification_ids: Sequence[int]) -> None:
         .select_related("recipient")
     )
     record(bare)
+
+
+def overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Copies left behind: due for longer than a lease, so their own task (if any) had its turn."""
+    since = (now or timezone.now()) - claim_lease()
+    rows = NotificationEmail.objects.filter(
+        Q(state=EmailState.PENDING, next_attempt_at__lte=since)
+        | Q(state=EmailState.PENDING, next_attempt_at__isnull=True, notification__created_at__lte=since)
+        | Q(state=EmailState.SENDING, last_attempt_at__lt=since)
+    )
+    return list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 def _claimable(now: datetime) -> Q:

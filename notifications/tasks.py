@@ -63,3 +63,14 @@ def send_emails(self: Task, notification_ids: list[int]) -> int:
         countdown = max(1.0, (report.retry_at - timezone.now()).total_seconds()) if report.retry_at else 1.0
         raise self.retry(args=[waiting], countdown=countdown, max_retries=None)
     return len(report.sent)
+
+
+@shared_task(name="notifications.sweep_emails", ignore_result=True)
+def sweep_emails() -> list[int]:
+    """Periodic: queue again the copies no task will send (``notifications.mailing.overdue``)."""
+    from . import mailing
+
+    ids = mailing.overdue()
+    if ids:
+        send_emails.delay(ids)
+    return ids

@@ -294,6 +294,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-publication-outbox": {"task": "catalog.sweep_publications", "schedule": YSJ_PUBLICATION_SWEEP_SECONDS},
     "purge-expired-trust-records": {"task": "trust.purge_expired", "schedule": 3600.0},
     "purge-old-holder-notices": {"task": "notices.purge_expired", "schedule": 3600.0},
+    "sweep-notification-emails": {"task": "notifications.sweep_emails", "schedule": 300.0},
 }
 
 # E-mail copies of notifications (notifications.tasks): the console backend unless configured.
@@ -305,6 +306,11 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ysj-portal@localhost")
+# A copy failing transiently (unreachable server, timeout, 4xx) is tried again after the base wait,
+# doubling up to the cap, at most this many times in all (notifications.mailing).
+YSJ_NOTIFICATION_EMAIL_ATTEMPTS = env_int("YSJ_NOTIFICATION_EMAIL_ATTEMPTS", 5)
+YSJ_NOTIFICATION_EMAIL_RETRY_BASE_SECONDS = env_float("YSJ_NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", 60.0)
+YSJ_NOTIFICATION_EMAIL_RETRY_MAX_SECONDS = env_float("YSJ_NOTIFICATION_EMAIL_RETRY_MAX_SECONDS", 1800.0)
 
 # /metrics (ysj_portal.metrics): for a scraper presenting this bearer token, or from these networks.
 YSJ_METRICS_TOKEN = env_str("YSJ_METRICS_TOKEN")

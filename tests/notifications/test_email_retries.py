@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications import mailing
 from notifications.models import EmailState, Notification, NotificationEmail, NotificationKind
-from notifications.tasks import send_emails
+from notifications.tasks import send_emails, sweep_emails
 from scenarios.models import ScenarioEvent
 
 from ..catalog.factories import PublishedEntryFactory, gb_type_code
@@ -186,3 +186,37 @@ def test_transient_and_permanent_errors():
     assert mailing.is_transient(smtplib.SMTPConnectError(421, b"busy"))
     assert not mailing.is_transient(smtplib.SMTPAuthenticationError(535, b"bad credentials"))
     assert not mailing.is_transient(ValueError("bad header"))
+
+
+def test_the_sweep_sends_the_copies_no_task_will_come_back_to(admins, settings, tmp_path):
+    use_flaky_backend(settings, tmp_path)
+    lease = mailing.claim_lease()
+    now = timezone.now()
+    users = [with_email(admins[code]) for code in ("SH", "JS", "ZJ", "AH")]
+    rows = [
+        Notification.objects.create(recipient=user, kind=NotificationKind.PUBLISHED, title="清单已发布")
+        for user in users
+    ]
+    mailing.record(rows)
+    never_queued, dead_sender, lost_retry, fresh = (row.pk for row in rows)
+    # Written while the broker was down: no task was ever queued for it.
+    Notification.objects.filter(pk=never_queued).update(created_at=now - 2 * lease)
+    # Claimed by a worker that was killed while sending.
+    NotificationEmail.objects.filter(pk=dead_sender).update(
+        state=EmailState.SENDING, attempts=1, last_attempt_at=now - 2 * lease
+    )
+    # A retry whose task could not be queued, due long ago.
+    NotificationEmail.objects.filter(pk=lost_retry).update(attempts=1, next_attempt_at=now - 2 * lease)
+    # Just written: its own task is on its way, the sweep leaves it alone.
+    assert mailing.overdue() == [never_queued, dead_sender, lost_retry]
+    assert sweep_emails.delay().get() == [never_queued, dead_sender, lost_retry]
+    states = dict(NotificationEmail.objects.values_list("pk", "state"))
+    assert states == {
+        never_queued: EmailState.SENT,
+        dead_sender: EmailState.SENT,
+        lost_retry: EmailState.SENT,
+        fresh: EmailState.PENDING,
+    }
+    assert len(delivered(tmp_path)) == 3 and mailing.overdue() == []
+    beat = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert beat["notifications.sweep_emails"] == 300.0
