@@ -151,7 +151,9 @@ def allowed(request: HttpRequest) -> bool:
     """A bearer token (``YSJ_METRICS_TOKEN``) or a peer within ``YSJ_METRICS_ALLOWED_NETWORKS``."""
     token = settings.YSJ_METRICS_TOKEN
     header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer ") and secrets.compare_digest(header[7:].strip(), token):
+    # Compared as bytes: a header with non-ASCII characters is a wrong token, not a TypeError.
+    offered = header[7:].strip().encode("utf-8", "surrogateescape")
+    if token and header.startswith("Bearer ") and secrets.compare_digest(offered, token.encode("utf-8")):
         return True
     try:
         peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
