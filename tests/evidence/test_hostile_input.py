@@ -238,3 +238,44 @@ def test_an_index_within_range_still_reads_the_entry(client, region, log) -> Non
     # A key the table does not define is ignored (as by every endpoint): it changes nothing.
     assert entry_call(client, {"index": 4, "admin": True, "index2": [[1]]}).data == answer.data
     assert entry_call(client, {"index": 5}).status == st.EVIDENCE_ENTRY_NOT_FOUND.code
+
+
+# ---------------------------------------------------------------- the entry call's outer layer
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"", JSON_TYPE, st.MALFORMED_ENVELOPE),
+        (b"\xff\xfe{}", JSON_TYPE, st.MALFORMED_ENVELOPE),
+        (
+            b'{"head": {"accountId": "region-ah"}, "encryptData": "\xc3\x28"}',
+            JSON_TYPE,
+            st.MALFORMED_ENVELOPE,
+        ),
+        (b'{"head": {"accountId": "region-ah"}, "encryptData": "zz"}', JSON_TYPE, st.BAD_HEX),
+        (b'[{"head": {}}]', JSON_TYPE, st.MALFORMED_ENVELOPE),
+        (b'{"head": {"accountId": "region-ah"}}', "text/plain", st.UNSUPPORTED_MEDIA_TYPE),
+    ],
+)
+def test_the_entry_calls_outer_layer_is_answered_in_an_envelope(
+    client, region, body, content_type, status
+) -> None:
+    # CONTENT_TYPE given twice: Django's test client leaves it out of an empty body's request.
+    response = client.post(ENTRIES, data=body, content_type=content_type, CONTENT_TYPE=content_type)
+    head = response.json()["head"]
+    assert head["status"] == status.code and is_chinese(head["message"]), head
+    assert head["status"] in {s.code for s in endpoint_statuses(ENTRIES)}
+
+
+def test_an_entry_call_beyond_the_size_limit_or_by_get_is_refused(client, region, settings) -> None:
+    calls = EnvelopeCall.objects.count()
+    enormous = (
+        b'{"head": {"accountId": "region-ah"}, "encryptData": "'
+        + b"0" * settings.YSJ_ENVELOPE_MAX_BYTES
+        + b'"}'
+    )
+    head = client.post(ENTRIES, data=enormous, content_type=JSON_TYPE).json()["head"]
+    assert head["status"] == st.PAYLOAD_TOO_LARGE.code and is_chinese(head["message"])
+    head = client.get(ENTRIES, {"index": "1"}).json()["head"]
+    assert head["status"] == st.METHOD_NOT_ALLOWED.code and is_chinese(head["message"])
+    assert EnvelopeCall.objects.count() <= calls + 2  # at most the refusals' own records
+    assert EvidenceEntry.objects.count() == 0
