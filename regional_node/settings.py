@@ -60,11 +60,13 @@ NODE_SERVICE_CODES = env_bool("NODE_SERVICE_CODES", False)
 NODE_SERVICE_CODE_SECONDS = env_int("NODE_SERVICE_CODE_SECONDS", 300)
 # The hub's evidence log this node witnesses (its origin line, also the hub's key name), and the
 # check that the calls this node served are in it: every CHECK seconds (`check_evidence --loop`),
-# calls older than GRACE seconds; one still not found after MISSING seconds is shown as missing.
+# calls older than GRACE seconds; one still not found after MISSING seconds is shown as missing,
+# and after GIVE_UP seconds it is no longer looked for.
 NODE_EVIDENCE_ORIGIN = env_str("NODE_EVIDENCE_ORIGIN") or DEFAULT_ORIGIN
 NODE_EVIDENCE_CHECK_SECONDS = env_float("NODE_EVIDENCE_CHECK_SECONDS", 60.0)
 NODE_EVIDENCE_GRACE_SECONDS = env_float("NODE_EVIDENCE_GRACE_SECONDS", 30.0)
 NODE_EVIDENCE_MISSING_SECONDS = env_float("NODE_EVIDENCE_MISSING_SECONDS", 3600.0)
+NODE_EVIDENCE_GIVE_UP_SECONDS = env_float("NODE_EVIDENCE_GIVE_UP_SECONDS", 86400.0)
 
 DEBUG = env_bool("NODE_DEBUG", False)
 # Signs the node admin's sessions: with NODE_DEBUG off it must come from the environment

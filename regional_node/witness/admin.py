@@ -114,7 +114,16 @@ class WitnessResetAdmin(ReadOnlyAdmin):
 class CallCheckAdmin(ReadOnlyAdmin):
     """Each checked call; above the list, how many served calls are confirmed, pending, missing."""
 
-    list_display = ("call", "state_flag", "index", "checkpoint_size", "attempts", "checked_at", "detail")
+    list_display = (
+        "call",
+        "state_flag",
+        "index",
+        "checkpoint_size",
+        "attempts",
+        "checked_at",
+        "next_check_at",
+        "detail",
+    )
     list_filter = ("state",)
     list_select_related = ("call",)
     readonly_fields = [f.name for f in CallCheck._meta.fields]

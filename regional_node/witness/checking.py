@@ -10,6 +10,13 @@ cannot show the region one log and the witnesses another.
 
 Everything the hub answers is untrusted: a bad leaf, a wrong digest or a proof that fails is
 recorded as a mismatch (shown in red in the admin), never raised.
+
+A run reads the call log forward from a durable watermark (``CallCheckWatermark``: keyset paging
+on the primary key), so the calls already looked at are never read again however long the
+history. A call not yet confirmed goes into a retry queue (``CallCheck.next_check_at``, its own
+partial index), asked for again with a growing delay and given up after
+``NODE_EVIDENCE_GIVE_UP_SECONDS``; the queue has a bounded share of each run, so no old call,
+however often it fails, keeps the new ones from being checked.
 """
 
 from __future__ import annotations
@@ -24,7 +31,6 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ysj_protocol import status as st
@@ -36,17 +42,26 @@ from ysj_protocol.tlog import hashing, proofs
 from ..envelope import record_call
 from ..exchange.models import CallLog
 from ..keys import hub_public_key, node_private_key
-from .models import CallCheck, CallCheckState, WitnessedLog
+from .models import CallCheck, CallCheckState, CallCheckWatermark, WitnessedLog
 from .services import evidence_origin
 
 logger = logging.getLogger(__name__)
 
 ENTRIES_PATH = "/api/v1/evidence/entries"
 INCLUSION_PATH = "/evidence/proof/inclusion"
-#: Calls looked at per run, oldest first.
+#: Calls asked for per run, at most.
 BATCH = 500
-#: A call not found is asked for again after this many seconds at the soonest.
+#: Of which at most this many from the retry queue: the calls new since the last run get the rest.
+RETRY_SHARE = 100
+#: Call log rows read per query of the forward pass, and at most this many queries per run.
+PAGE = 1000
+MAX_PAGES = 20
+#: A call not found is asked for again after this many seconds, doubling at each attempt up to
+#: ``MAX_RECHECK_SECONDS``.
 RECHECK_SECONDS = 60.0
+MAX_RECHECK_SECONDS = 3600.0
+#: Added to the detail of a call no longer looked for.
+GAVE_UP = "（超过核对期限，不再查找）"
 #: The digest of an empty body: what the hub records as the answer of a call that got none.
 EMPTY_DIGEST = sm3_hex(b"")
 
@@ -74,6 +89,8 @@ class RunResult:
     unwitnessed: int = 0
     mismatched: int = 0
     stopped: str = ""
+    #: The watermark after the run: every call log row up to this id has been looked at.
+    through_id: int = 0
 
 
 def served_calls():
@@ -171,22 +188,93 @@ def _leaf_digests(data: bytes) -> tuple[str, str]:
     return request.lower(), response.lower()
 
 
-def _due(now: dt.datetime, size: int):
-    """Calls to look at: never checked; not found and not asked for a while; or found beyond the
-    witnessed size that this node has since witnessed."""
-    recheck = now - dt.timedelta(seconds=RECHECK_SECONDS)
-    grace = now - dt.timedelta(seconds=settings.NODE_EVIDENCE_GRACE_SECONDS)
+def _is_served(call: CallLog) -> bool:
+    """The test of ``served_calls``, on a row already read."""
     return (
-        served_calls()
-        .filter(created_at__lte=grace)
-        .filter(
-            Q(evidence_check__isnull=True)
-            | Q(evidence_check__state=CallCheckState.ABSENT, evidence_check__checked_at__lte=recheck)
-            | Q(evidence_check__state=CallCheckState.UNWITNESSED, evidence_check__index__lt=size)
-        )
-        .select_related("evidence_check")
-        .order_by("id")[:BATCH]
+        call.direction == "in"
+        and call.account_id == settings.NODE_HUB_ACCOUNT_ID
+        and call.request_digest != ""
     )
+
+
+def _new_calls(*, after: int, now: dt.datetime, budget: int) -> list[tuple[int, CallLog | None]]:
+    """The call log rows after the watermark, in id order: ``(id, call to check)``, or ``(id, None)``
+    for a row that is not the check's (another party's call, this node's own, one already checked).
+
+    Stops before the first row younger than the grace period, and after ``budget`` calls to check.
+    """
+    grace = now - dt.timedelta(seconds=settings.NODE_EVIDENCE_GRACE_SECONDS)
+    rows: list[tuple[int, CallLog | None]] = []
+    wanted = 0
+    through = after
+    for _ in range(MAX_PAGES):
+        page = list(
+            CallLog.objects.filter(id__gt=through).select_related("evidence_check").order_by("id")[:PAGE]
+        )
+        for call in page:
+            if call.created_at > grace:
+                return rows
+            if _is_served(call) and getattr(call, "evidence_check", None) is None:
+                if wanted == budget:
+                    return rows
+                wanted += 1
+                rows.append((call.id, call))
+            else:
+                rows.append((call.id, None))
+        if len(page) < PAGE:
+            break
+        through = page[-1].id
+    return rows
+
+
+def _due_retries(now: dt.datetime, size: int, limit: int) -> list[CallCheck]:
+    """Checks not finished that can move: entries this node has since witnessed, then those whose
+    time has come, longest waiting first (index ``node_callcheck_due``); at most ``limit``."""
+    if limit <= 0:
+        return []
+    # In the order of the small partial index, so that it is walked rather than the whole table.
+    witnessed = list(
+        CallCheck.objects.filter(
+            state=CallCheckState.UNWITNESSED, index__lt=size, next_check_at__isnull=False
+        )
+        .select_related("call")
+        .order_by("next_check_at", "id")[:limit]
+    )
+    if len(witnessed) == limit:
+        return witnessed
+    seen = {check.pk for check in witnessed}
+    due = (
+        CallCheck.objects.filter(next_check_at__lte=now)
+        .select_related("call")
+        .order_by("next_check_at", "id")
+    )
+    return witnessed + [check for check in due[:limit] if check.pk not in seen][: limit - len(witnessed)]
+
+
+def _next_check(call: CallLog, *, state: str, attempts: int, now: dt.datetime) -> dt.datetime | None:
+    """When to look at a call again; None once its check is finished or given up.
+
+    A call not found is asked for again after ``RECHECK_SECONDS``, doubling up to
+    ``MAX_RECHECK_SECONDS``. An entry beyond the witnessed size is taken up as soon as this node
+    witnesses further (``_due_retries``); its time only says when to give up on it.
+    """
+    if state in (CallCheckState.CONFIRMED, CallCheckState.MISMATCH):
+        return None
+    give_up = call.created_at + dt.timedelta(seconds=settings.NODE_EVIDENCE_GIVE_UP_SECONDS)
+    if give_up <= now:
+        return None
+    if state == CallCheckState.UNWITNESSED:
+        return give_up
+    delay = min(RECHECK_SECONDS * 2 ** min(max(attempts - 1, 0), 20), MAX_RECHECK_SECONDS)
+    return min(now + dt.timedelta(seconds=delay), give_up)
+
+
+def _store(check: CallCheck) -> None:
+    try:
+        with transaction.atomic():
+            check.save()
+    except IntegrityError:  # another process checked the same call meanwhile: its row stands
+        pass
 
 
 def _save(call: CallLog, *, state: str, now: dt.datetime, **fields: Any) -> None:
@@ -199,14 +287,30 @@ def _save(call: CallLog, *, state: str, now: dt.datetime, **fields: Any) -> None
     for name in ("index", "checkpoint_size"):
         setattr(check, name, fields.get(name))
     check.leaf_hash = fields.get("leaf_hash", "")
-    check.detail = fields.get("detail", "")[:255]
+    detail = fields.get("detail", "")
+    check.next_check_at = _next_check(call, state=state, attempts=check.attempts, now=now)
+    if check.next_check_at is None and state in (CallCheckState.ABSENT, CallCheckState.UNWITNESSED):
+        detail = detail[: 255 - len(GAVE_UP)] + GAVE_UP
+    check.detail = detail[:255]
     if state == CallCheckState.CONFIRMED:
         check.confirmed_at = now
-    try:
-        with transaction.atomic():
-            check.save()
-    except IntegrityError:  # another process checked the same call meanwhile: its row stands
-        pass
+    _store(check)
+
+
+def _postpone(call: CallLog, *, now: dt.datetime, reason: str) -> None:
+    """The hub could not be asked about this call: count the attempt and put the call back in the
+    queue, so that a call the hub keeps failing on does not stop every later run at itself."""
+    check = getattr(call, "evidence_check", None)
+    if check is None:
+        check = CallCheck(call=call, attempts=0, state=CallCheckState.ABSENT)
+    check.attempts += 1
+    check.checked_at = now
+    check.next_check_at = _next_check(call, state=check.state, attempts=check.attempts, now=now)
+    detail = f"核对中断，无法访问融合共享服务系统：{reason}"
+    if check.next_check_at is None:
+        detail = detail[: 255 - len(GAVE_UP)] + GAVE_UP
+    check.detail = detail[:255]
+    _store(check)
 
 
 def check_call(call: CallLog, *, hub: HubEvidence, size: int, root: bytes, now: dt.datetime) -> str:
@@ -264,8 +368,39 @@ _COUNTERS = {
 }
 
 
+def _watermark() -> tuple[int, bool]:
+    """(the id up to which the call log has been looked at, whether its row exists)."""
+    through = (
+        CallCheckWatermark.objects.filter(key=CallCheckWatermark.SERVED_CALLS)
+        .values_list("through_id", flat=True)
+        .first()
+    )
+    return (through or 0), through is not None
+
+
+def _advance(through: int, *, exists: bool) -> None:
+    """Move the watermark forward (never back: a concurrent run may have gone further)."""
+    if exists:
+        CallCheckWatermark.objects.filter(key=CallCheckWatermark.SERVED_CALLS, through_id__lt=through).update(
+            through_id=through
+        )
+        return
+    try:
+        with transaction.atomic():
+            CallCheckWatermark.objects.create(key=CallCheckWatermark.SERVED_CALLS, through_id=through)
+    except IntegrityError:
+        _advance(through, exists=True)
+
+
+def _count(result: RunResult, state: str) -> None:
+    result.checked += 1
+    counter = _COUNTERS[state]
+    setattr(result, counter, getattr(result, counter) + 1)
+
+
 def check_calls(*, hub: HubEvidence | None = None, now: dt.datetime | None = None) -> RunResult:
-    """One run over the calls due; stops early (``stopped``) when the hub cannot be asked."""
+    """One run: the calls served since the watermark, then the retry queue's share; stops early
+    (``stopped``) when the hub cannot be asked. The queries do not depend on the history's length."""
     now = now or timezone.now()
     result = RunResult()
     log = WitnessedLog.objects.filter(origin=evidence_origin()).first()
@@ -273,24 +408,53 @@ def check_calls(*, hub: HubEvidence | None = None, now: dt.datetime | None = Non
         result.stopped = "本节点尚未见证过存证日志的检查点"
         return result
     size, root = log.size, bytes.fromhex(log.root)
-    calls = list(_due(now, size))
-    if not calls:
-        return result
+    start, exists = _watermark()
+    through = result.through_id = start
+    retries = _due_retries(now, size, RETRY_SHARE)
+    rows = _new_calls(after=start, now=now, budget=BATCH - len(retries))
+    waiting = [c for c in retries if c.state == CallCheckState.UNWITNESSED and (c.index or 0) >= size]
+    asked = [c for c in retries if c not in waiting]
     own = hub is None
     try:
-        hub = hub or HubEvidence()
-        for call in calls:
-            state = check_call(call, hub=hub, size=size, root=root, now=now)
-            result.checked += 1
-            counter = _COUNTERS[state]
-            setattr(result, counter, getattr(result, counter) + 1)
+        if asked or any(call is not None for _, call in rows):
+            hub = hub or HubEvidence()
+        for call_id, call in rows:
+            if call is not None:
+                try:
+                    _count(result, check_call(call, hub=hub, size=size, root=root, now=now))
+                except HubUnavailable as exc:
+                    _postpone(call, now=now, reason=str(exc))
+                    through = call_id
+                    raise
+            through = call_id
+        for check in asked:
+            call = check.call
+            call.evidence_check = check
+            try:
+                _count(result, check_call(call, hub=hub, size=size, root=root, now=now))
+            except HubUnavailable as exc:
+                _postpone(call, now=now, reason=str(exc))
+                raise
+        _wait_for_witness(waiting, now=now)
     except HubUnavailable as exc:
         result.stopped = f"无法访问融合共享服务系统：{exc}"
         logger.warning("evidence check stopped: %s", exc)
     finally:
         if own and hub is not None:
             hub.close()
+        if through > start:
+            _advance(through, exists=exists)
+            result.through_id = through
     return result
+
+
+def _wait_for_witness(checks: list[CallCheck], *, now: dt.datetime) -> None:
+    """Entries still beyond the witnessed size whose time came: wait on, or give up once too old."""
+    for check in checks:
+        check.next_check_at = _next_check(check.call, state=check.state, attempts=check.attempts, now=now)
+        if check.next_check_at is None:
+            check.detail = check.detail[: 255 - len(GAVE_UP)] + GAVE_UP
+        _store(check)
 
 
 class Checker:

@@ -5,12 +5,13 @@ plus a refusal: once a checkpoint validly signed by the log contradicts what thi
 cosigned, the witness keeps the evidence (``Conflict``) and cosigns nothing more of that log until
 an operator lifts the refusal (``WitnessReset``). ``CosignedCheckpoint`` is the history.
 ``CallCheck`` records that a call this node served is in the log (``docs/evidence.md``),
-without touching ``CallLog``.
+without touching ``CallLog``; ``CallCheckWatermark`` is how far the check has read the call log.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from ysj_protocol.tlog.witness import WitnessState
 
@@ -162,11 +163,47 @@ class CallCheck(models.Model):
     attempts = models.PositiveIntegerField("核对次数", default=0)
     checked_at = models.DateTimeField("最近核对时间", db_index=True)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    next_check_at = models.DateTimeField(
+        "下次核对时间",
+        null=True,
+        blank=True,
+        help_text="空：核对已结束（已确认入账、不一致，或超过 NODE_EVIDENCE_GIVE_UP_SECONDS 不再查找）",
+    )
 
     class Meta:
         verbose_name = "调用存证核对"
         verbose_name_plural = "调用存证核对"
         ordering = ["-id"]
+        indexes = [
+            # The retry queue: only the checks not finished, so it stays small however long the history.
+            models.Index(
+                fields=["next_check_at", "id"],
+                name="node_callcheck_due",
+                condition=Q(next_check_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.get_state_display()}"
+
+
+class CallCheckWatermark(models.Model):
+    """How far the check has read the call log, so that no run reads the history again.
+
+    Every call log row with an id up to ``through_id`` has been looked at: a call served to the
+    hub among them is confirmed, mismatched, given up, or waits in the retry queue
+    (``CallCheck.next_check_at``); the other rows are not the check's.
+    """
+
+    SERVED_CALLS = "served-calls"
+
+    key = models.CharField("名称", max_length=32, unique=True)
+    through_id = models.BigIntegerField("已读至调用记录编号", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "调用存证核对进度"
+        verbose_name_plural = "调用存证核对进度"
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.through_id}"

@@ -244,7 +244,7 @@ def test_the_story_of_a_region_checking_its_calls(node, fake_hub):
     assert "未收到本节点的应答" in page.text
 
 
-def test_a_hub_that_cannot_be_reached_stops_the_run_and_records_nothing(
+def test_a_hub_that_cannot_be_reached_stops_the_run_and_confirms_nothing(
     tmp_path_factory, node_template, fake_hub
 ):
     lonely = make_node(
