@@ -174,3 +174,13 @@ def test_a_checkpoint_of_another_size_under_the_hubs_signature_is_403(witnessed)
         node_, witness.add_checkpoint_request(old_size=7, proof=tree.consistency_path(7, 10), note=edited)
     )
     assert "签名" in refused(response, 403)
+
+
+def test_the_nodes_health_endpoints_take_no_input(witness_node) -> None:  # noqa: F811 - the fixture of test_witness
+    """/healthz and /readyz beside the witness: a query is ignored, a body or another method changes nothing."""
+    for path in ("/healthz", "/readyz"):
+        answer = httpx.get(witness_node.url + path + "?x=" + "9" * 400 + "&x=%ff%00", timeout=10)
+        assert answer.status_code == 200 and answer.json()["region"] == "SH", (path, answer.text[:200])
+    answer = httpx.post(witness_node.url + "/readyz", content=b"\xff" * 100_000, timeout=10)
+    assert answer.status_code == 403  # stopped by the CSRF check before the method's
+    assert httpx.put(witness_node.url + "/healthz", timeout=10).status_code == 403
