@@ -10,7 +10,7 @@ class YsjPortalConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
-        from ysj_portal import checks  # noqa: F401 - registers the deploy checks of the secrets
+        from ysj_portal import checks  # noqa: F401 - registers the checks of the secrets and settings
 
         # django-axes names its admin section in English and ships no Chinese; its strings are
         # translated in this package's locale, its section name here.

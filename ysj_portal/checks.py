@@ -36,3 +36,18 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         )
     return errors
+
+
+@register(Tags.security)
+def check_metrics_networks(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """An error for each entry of YSJ_METRICS_ALLOWED_NETWORKS that is not a network."""
+    from ysj_portal.metrics import allowed_networks
+
+    return [
+        Error(
+            f"YSJ_METRICS_ALLOWED_NETWORKS 中的 {entry!r} 不是有效的网络地址",
+            hint="以逗号分隔的 IP 地址或网段，如 127.0.0.1/32,10.0.0.0/8；无效项不放行任何地址。",
+            id="ysj_portal.E003",
+        )
+        for entry in allowed_networks()[1]
+    ]

@@ -159,7 +159,22 @@ def allowed(request: HttpRequest) -> bool:
         peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
-    return any(peer in ipaddress.ip_network(network, strict=False) for network in settings.YSJ_METRICS_ALLOWED_NETWORKS)
+    return any(peer in network for network in allowed_networks()[0])
+
+
+def allowed_networks() -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Network], list[str]]:
+    """``YSJ_METRICS_ALLOWED_NETWORKS`` read: the networks, and the entries that are not one.
+
+    An entry that is not a network admits no one (the system check ``ysj_portal.E003`` names it),
+    so a typo closes the endpoint instead of answering every scrape with a 500.
+    """
+    networks, bad = [], []
+    for entry in settings.YSJ_METRICS_ALLOWED_NETWORKS:
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+        except ValueError:
+            bad.append(str(entry))
+    return networks, bad
 
 
 @require_GET

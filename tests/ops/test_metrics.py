@@ -36,6 +36,24 @@ def test_closed_to_other_networks_without_the_token(client: Client, settings) ->
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
 
 
+def test_a_mistyped_network_admits_no_one_and_fails_the_system_check(client: Client, settings) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.YSJ_METRICS_TOKEN = ""
+    settings.YSJ_METRICS_ALLOWED_NETWORKS = ["203.0.113.0/24", "10.0.0.0/33", "localhost"]
+    # The good entry still admits its peers; the typos admit no one and answer no 500.
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="10.0.0.1").status_code == 403
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
+    with pytest.raises(SystemCheckError) as failed:
+        call_command("check")
+    message = str(failed.value)
+    assert "ysj_portal.E003" in message and "'10.0.0.0/33'" in message and "'localhost'" in message
+    settings.YSJ_METRICS_ALLOWED_NETWORKS = ["203.0.113.0/24", "::1/128"]
+    call_command("check")
+
+
 def test_refused_envelopes_are_counted_by_route_and_status(client: Client) -> None:
     key = ("ysj_requests_total", (("endpoint", "api/v1/certificates/search"), ("http", "200"), ("status", "1001")))
     before = _scrape(client).get(key, 0.0)
