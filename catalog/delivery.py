@@ -39,6 +39,7 @@ from trust.models import Region
 from ysj_protocol import profile
 from ysj_protocol import status as st
 from ysj_protocol.client import EnvelopeClient, Peer, ProtocolError, StatusError, TransportError
+from ysj_protocol.contrib.observability import request_id_var
 
 from .models import DeliveryState, PublicationChannel, PublicationDelivery
 from .payloads import format_time
@@ -198,7 +199,7 @@ def _run(region: Region, client: EnvelopeClient, lease: Lease, report: RunReport
         if not lease.renew():
             logger.warning("lost the publication lease of region %s", region.code)
             return
-        outcome = _send(client, delivery)
+        outcome = _send(client, delivery, region=region.code)
         if outcome == DeliveryState.DELIVERED:
             report.delivered.append(delivery.pk)
         elif outcome == DeliveryState.FAILED:
@@ -223,12 +224,27 @@ def is_permanent(exc: StatusError) -> bool:
     return any(400 <= code < 500 and code not in _RETRIED_HTTP for code in (exc.http_status, mapped))
 
 
-def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
+def delivery_request_id(delivery: PublicationDelivery) -> str:
+    """The request ID a delivery is sent and logged under: the publishing request's, else one naming the publication."""
+    return delivery.publication.request_id or f"pub-{delivery.publication_id.hex}"
+
+
+def _send(client: EnvelopeClient, delivery: PublicationDelivery, *, region: str) -> str:
+    """Send one delivery under the request ID of the change that published it (log lines, the region's record)."""
+    request_id = delivery_request_id(delivery)
+    token = request_id_var.set(request_id)
+    try:
+        return _attempt(client, delivery, request_id=request_id, region=region)
+    finally:
+        request_id_var.reset(token)
+
+
+def _attempt(client: EnvelopeClient, delivery: PublicationDelivery, *, request_id: str, region: str) -> str:
     now = timezone.now()
     attempts = delivery.attempts + 1
     fields: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
     try:
-        opened = client.call(profile.PUBLICATIONS_PATH, build_message(delivery), request_id=f"pub-{delivery.publication_id.hex}")
+        opened = client.call(profile.PUBLICATIONS_PATH, build_message(delivery), request_id=request_id)
     except StatusError as exc:
         fields.update(last_status=f"{exc.status}/{exc.http_status}", last_error=exc.message[:500])
         if is_permanent(exc):
@@ -249,6 +265,12 @@ def _send(client: EnvelopeClient, delivery: PublicationDelivery) -> str:
         )
     saved = PublicationDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(**fields)
     state = fields.get("state", DeliveryState.PENDING)
+    if state == DeliveryState.DELIVERED:
+        logger.info("publication %s delivered to %s (sequence %s, attempt %s)", delivery.publication_id, region,
+                    delivery.sequence, attempts)
+    else:
+        logger.warning("publication %s not delivered to %s (attempt %s): %s %s", delivery.publication_id,
+                       region, attempts, fields.get("last_status", ""), fields.get("last_error", ""))
     if saved and state != DeliveryState.DELIVERED:
         _signal_failure(delivery, fields, permanent=state == DeliveryState.FAILED)
     return state

@@ -192,6 +192,10 @@ class Publication(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField("原因", max_length=500, blank=True)
+    request_id = models.CharField(
+        "请求编号", max_length=64, blank=True,
+        help_text="发起发布的请求（管理操作或接口调用）的请求编号；投递时作为 X-Request-ID 发送",
+    )
 
     class Meta:
         verbose_name = "发布记录"

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trust.models import Region
+from ysj_protocol.contrib.observability import current_request_id
 
 from .models import Publication, PublicationChannel, PublicationDelivery
 
@@ -62,6 +63,8 @@ def record_publication(
         published_at=timezone.now(),
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         reason=reason[:500],
+        # Kept on the row: the delivery is sent later, by whichever run reaches it, under this ID.
+        request_id=current_request_id(),
     )
     if _publication_recorder is None:
         raise RuntimeError("no evidence recorder registered: publications cannot be recorded")

@@ -29,6 +29,12 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _META_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 
+def current_request_id() -> str:
+    """The request ID being served in this thread or task, or "" outside one (work to name otherwise)."""
+    value = request_id_var.get()
+    return "" if value == "-" else value
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex
 
