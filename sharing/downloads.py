@@ -104,7 +104,11 @@ def claim(signed_token: str) -> FileLink:
         raise DownloadRefused(st.DOWNLOAD_LINK_INVALID, "下载地址已过期") from exc
     except signing.BadSignature as exc:
         raise DownloadRefused(st.DOWNLOAD_LINK_INVALID) from exc
-    link = FileLink.objects.select_related("region", "item").filter(token_hash=sm3_hex(token.encode())).first()
+    link = (
+        FileLink.objects.select_related("region", "item", "application")
+        .filter(token_hash=sm3_hex(token.encode()))
+        .first()
+    )
     if link is None:
         raise DownloadRefused(st.DOWNLOAD_LINK_INVALID)
     now = timezone.now()
@@ -142,9 +146,11 @@ def open_download(signed_token: str, *, request_id: str) -> OpenedDownload:
     link = claim(signed_token)
     region = link.region
     params = {"certificateRef": link.certificate_ref, "fileFormat": link.file_format, "audit": link.audit}
+    # The region's file call is made for the application the address was handed to: its region sees the record.
+    application = link.application.app_id
     answer = call_one(
-        region, FILE_PATH, params, request_id=request_id, recorder=lambda record: record_calls([record]),
-        scope=_scope_of(link),
+        region, FILE_PATH, params, request_id=request_id,
+        recorder=lambda record: record_calls([record], application=application), scope=_scope_of(link),
     )
     try:
         if not answer.ok:

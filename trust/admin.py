@@ -314,8 +314,8 @@ class EnvelopeCallAdmin(RecordAdmin):
     """Call records, read-only and scoped to the user's region; each links to its retrievals and entry."""
 
     list_display = (
-        "created_at", "direction", "account_id", "relaying_region", "endpoint", "status_display", "http_status",
-        "latency_ms", "biz_num", "links",
+        "created_at", "direction", "account_id", "application", "relaying_region", "endpoint", "status_display",
+        "http_status", "latency_ms", "biz_num", "links",
     )
     list_filter = (
         RegionFilter, "direction", exact_filter("account_id", "应用标识或对方账号", "application"), StatusFilter,
@@ -325,8 +325,8 @@ class EnvelopeCallAdmin(RecordAdmin):
     exact_search_fields = ("biz_num", "request_id", "account_id")
     search_help_text = "按业务编号、请求编号或应用标识精确查找"
     fields = (
-        "created_at", "direction", "account_id", "relaying_region", "endpoint", "http_status", "status_display",
-        "latency_ms", "biz_num", "request_id", "request_digest", "response_digest", "error", "links",
+        "created_at", "direction", "account_id", "application", "relaying_region", "endpoint", "http_status",
+        "status_display", "latency_ms", "biz_num", "request_id", "request_digest", "response_digest", "error", "links",
     )
     readonly_fields = fields
     export_name = "calls"
@@ -335,6 +335,7 @@ class EnvelopeCallAdmin(RecordAdmin):
         ("时间", lambda c: timezone.localtime(c.created_at).isoformat()),
         ("方向", lambda c: c.get_direction_display()),
         ("应用标识或对方账号", lambda c: c.account_id),
+        ("所属应用", lambda c: c.application),
         ("转发地区", lambda c: c.relaying_region),
         ("接口", lambda c: c.endpoint),
         ("HTTP 状态", lambda c: c.http_status),

@@ -31,12 +31,27 @@ def register_entry_writer(writer: EntryWriter) -> None:
     _entry_writer = writer
 
 
-def write_records(records: Sequence[CallRecord], *, context: Any = None) -> list[EnvelopeCall]:
+def application_of(context: Any) -> str:
+    """The appId of the application a served call was made by (its grant, else its caller), or "".
+
+    Every record of that call carries it, the calls the hub made to the regions for it included,
+    so that the application's region sees them among its records (``ysj_portal.audit``).
+    """
+    grant = getattr(context, "grant", None)
+    application = getattr(grant, "application", None) or getattr(getattr(context, "party", None), "application", None)
+    return application.app_id if application is not None else ""
+
+
+def write_records(
+    records: Sequence[CallRecord], *, context: Any = None, application: str = ""
+) -> list[EnvelopeCall]:
     """Insert the rows of ``records`` and their evidence entries; must run inside a transaction.
 
-    Fails closed: with no entry writer registered nothing is written and this raises.
+    ``application`` names the application the calls were made for when there is no served call's
+    ``context`` to tell it. Fails closed: with no entry writer registered nothing is written and this raises.
     """
-    rows = EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
+    application = application or application_of(context)
+    rows = EnvelopeCall.objects.bulk_create([call_row(record, application=application) for record in records])
     write_entries(records, rows, context)
     return rows
 
@@ -55,12 +70,16 @@ class RelayedCallRecord(CallRecord):
     relaying_region: str = ""
 
 
-def call_row(record: CallRecord) -> EnvelopeCall:
-    """The unsaved row of ``record`` (for callers writing it together with their own rows)."""
+def call_row(record: CallRecord, *, application: str = "") -> EnvelopeCall:
+    """The unsaved row of ``record`` (for callers writing it together with their own rows).
+
+    ``application``: the appId of the application the call was made by or for (``application_of``).
+    """
     return EnvelopeCall(
         direction=record.direction,
         account_id=record.account_id[:64],
         relaying_region=getattr(record, "relaying_region", "")[:8],
+        application=application[:64],
         endpoint=record.endpoint[:128],
         http_status=record.http_status,
         status_code=record.status_code[:8],
@@ -73,13 +92,13 @@ def call_row(record: CallRecord) -> EnvelopeCall:
     )
 
 
-def record_calls(records: Sequence[CallRecord], *, context: Any = None) -> None:
+def record_calls(records: Sequence[CallRecord], *, context: Any = None, application: str = "") -> None:
     """Append several records in one insert (the calls a fan-out made for one request)."""
     if not records:
         return
     try:
         with transaction.atomic():
-            write_records(records, context=context)
+            write_records(records, context=context, application=application)
     except Exception:  # the records must not turn a served call into a 500
         logger.exception("could not record %d envelope calls", len(records))
 

@@ -18,7 +18,7 @@ from django.db.models import Model
 
 from ysj_protocol.records import CallRecord
 
-from .calls import call_row, write_entries
+from .calls import application_of, call_row, write_entries
 from .models import EnvelopeCall
 
 
@@ -52,8 +52,9 @@ def commit(work: CallWork, served: CallRecord) -> None:
     ``work.context``, the call's ``CallContext``.
     """
     records = [*work.calls, served]
+    application = application_of(work.context)
     with transaction.atomic():
         for rows in work.rows:
             type(rows[0]).objects.bulk_create(rows)
-        calls = EnvelopeCall.objects.bulk_create([call_row(record) for record in records])
+        calls = EnvelopeCall.objects.bulk_create([call_row(record, application=application) for record in records])
         write_entries(records, calls, work.context)

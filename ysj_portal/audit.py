@@ -7,11 +7,16 @@ NetBox's restricted querysets do), so no admin class filters by region on its ow
 - a region administrator (``scenarios.RegionAdministrator``) sees the rows of their region;
 - anyone else sees nothing, whatever model permission they were given (fail closed).
 
-What "the rows of a region" are is declared once per model in ``SCOPES``: a call record belongs
-to a region when one of the region's application systems made it, the region relayed it, or it
-was made by or to the region's own system; a retrieval when the application is the region's or
-a certificate was obtained from it; an evidence entry likewise. The same conditions back the
-admin's "地区" filter, so the filter and the scoping cannot disagree.
+What "the rows of a region" are is declared once per model in ``SCOPES``, one rule for all: a
+region sees a row when it is the caller's region (one of its application systems, or its own
+system, made the call, or the hub made it for one of them), the relaying region, or the region
+that was called or served the data. So a call record belongs to a region when one of the region's
+applications made it or the hub made it for one of them (``EnvelopeCall.application``), the region
+relayed it, or it was made by or to the region's own system: the call the hub made to SH for a JS
+application's search is seen by SH and by JS, not by ZJ. A retrieval belongs to the application's
+region and to every region a certificate was obtained from; an evidence entry (calls, file
+downloads) to its region, its relaying region and its application's region. The same conditions
+back the admin's "地区" filter, so the filter and the scoping cannot disagree.
 """
 
 from __future__ import annotations
@@ -36,9 +41,13 @@ def _applications(region: Region) -> QuerySet:
 
 def _calls(region: Region) -> Q:
     # Served: by its applications (account_id is the appId), relayed by it, or by the region's
-    # own system; made: to the region (account_id is its code or its account at the hub).
+    # own system; made: for its applications (application), or to the region (account_id is its
+    # code or its account at the hub). Rows written before ``application`` existed have it empty:
+    # their served rows still match by account_id, their made rows by the region called.
+    applications = _applications(region)
     return (
-        Q(account_id__in=_applications(region))
+        Q(account_id__in=applications)
+        | Q(application__in=applications)
         | Q(relaying_region=region.code)
         | Q(account_id__in=[region.code, region.account_id])
     )

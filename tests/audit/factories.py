@@ -95,7 +95,7 @@ def served(
     if relaying is not None:
         served_record = _relayed(served_record, relaying.code)
     records.append(served_record)
-    rows = [call_row(record) for record in records]
+    rows = [call_row(record, application=app.app_id) for record in records]  # as trust.work.commit stamps them
     for row in rows:
         row.save(force_insert=True)
     parties = {

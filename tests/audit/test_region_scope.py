@@ -59,9 +59,8 @@ def test_a_region_administrator_sees_the_calls_of_the_region(world):
 def test_another_region_sees_its_own_and_not_the_others(world):
     client = client_for(region_admin("JS"))
     js, js_to_sh = world["js"], world["js_to_sh"]
-    # A call record made to SH names SH only (its account); the entry of that call names the
-    # application it was made for, so JS reads it in the evidence log.
-    assert _listed(client, EnvelopeCall) == {js.call.pk, js.made[0].pk, js_to_sh.call.pk}
+    # The call made to SH for JS's application is JS's too: its record and its entry name the application.
+    assert _listed(client, EnvelopeCall) == {js.call.pk, js.made[0].pk, js_to_sh.call.pk, js_to_sh.made[0].pk}
     assert _listed(client, Retrieval) == {js.retrieval.pk, js_to_sh.retrieval.pk}
     made_for_js = EvidenceEntry.objects.get(call=js_to_sh.made[0])
     assert made_for_js.region == "SH" and made_for_js.application == "app-js"
