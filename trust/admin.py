@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ysj_portal.admin_base import ReadOnlyAdmin, ReadOnlyAdminMixin
 from ysj_portal.admin_records import (
+    InputFilter,
     RecordAdmin,
     RegionFilter,
     StatusFilter,
@@ -309,6 +310,20 @@ class RegistrationThrottleAdmin(ReadOnlyAdmin):
         self.message_user(request, f"已解除 {count} 个注册锁定范围。", messages.SUCCESS)
 
 
+class CallApplicationFilter(InputFilter):
+    """An application's calls: those it made (its appId as the account) and those made for it."""
+
+    title = "应用标识或对方账号"
+    parameter_name = "application"
+    lookup = "account_id"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(account_id=value) | Q(application=value))
+
+
 @admin.register(EnvelopeCall)
 class EnvelopeCallAdmin(RecordAdmin):
     """Call records, read-only and scoped to the user's region; each links to its retrievals and entry."""
@@ -318,7 +333,7 @@ class EnvelopeCallAdmin(RecordAdmin):
         "http_status", "latency_ms", "biz_num", "links",
     )
     list_filter = (
-        RegionFilter, "direction", exact_filter("account_id", "应用标识或对方账号", "application"), StatusFilter,
+        RegionFilter, "direction", CallApplicationFilter, StatusFilter,
         exact_filter("biz_num", "业务编号", "biz_num"), exact_filter("request_id", "请求编号", "request_id"),
         exact_filter("endpoint", "接口", "endpoint", "/api/v1/..."), date_range_filter("created_at"),
     )

@@ -351,7 +351,7 @@ class EnvelopeCall(models.Model):
         help_text="地区系统为本地区应用系统转发的调用：转发地区的代码；对方账号为该应用的 appId",
     )
     application = models.CharField(
-        "所属应用", max_length=64, blank=True,
+        "所属应用", max_length=64, blank=True, db_index=True,
         help_text="调用所属的应用系统的 appId：被调用时为调用方应用，调用外部时为枢纽代其调用地区的应用",
     )
     endpoint = models.CharField("接口", max_length=128)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.models import EvidenceEntry
-from trust.models import EnvelopeCall
+from trust.models import EnvelopeCall, Region
 from ysj_protocol import status
 
 from .conftest import client_for
@@ -56,6 +56,17 @@ def test_filters_by_application_scenario_operator_and_biz_num(client, records):
     assert _rows(client, CALLS, biz_num="BIZ-B")[1] == [second.call.pk]
     entries = EvidenceEntry.objects.filter(operator="赵六", kind="served").values_list("pk", flat=True)
     assert _rows(client, ENTRIES, operator="赵六", scenario="SC-2", application="app-js", kind="served")[1] == list(entries)
+
+
+def test_an_applications_calls_include_those_the_hub_made_for_it(client, regions):
+    zj = application("app-zj", "ZJ")
+    search = served(zj, to_regions=[Region.objects.get(code="SH"), Region.objects.get(code="AH")])
+    integrate_log()
+    expected = sorted([search.call.pk, *(call.pk for call in search.made)], reverse=True)
+    assert _rows(client, CALLS, application="app-zj")[1] == expected
+    assert all(call.account_id in ("SH", "AH") and call.application == "app-zj" for call in search.made)
+    # The region's own account still finds the calls made to it, whoever they were for.
+    assert search.made[0].pk in _rows(client, CALLS, application=search.made[0].account_id)[1]
 
 
 def test_status_is_filtered_and_shown_with_its_meaning(client, records):

@@ -22,11 +22,12 @@ from scenarios.demo import ADMINS, DEMO_PASSWORD, administrators
 from sharing.models import Retrieval
 from trust.models import EnvelopeCall
 
+from ..evidence.conftest import clean_log  # noqa: F401 - the log's rows removed after each test
 from ..factories import ApplicationFactory
 from ..sharing.conftest import AppCaller, hub, make_caller  # noqa: F401 - fixture of the live hub
 from .factories import integrate_log
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_log")]
 
 SEARCH = "/api/v1/certificates/search"
 FILE_PATH = "/api/v1/certificates/file"
