@@ -14,24 +14,15 @@ from notifications.models import EmailState, Notification, NotificationEmail, No
 from notifications.tasks import send_emails, sweep_emails
 from scenarios.models import ScenarioEvent
 
-from ..catalog.factories import PublishedEntryFactory, gb_type_code
 from ..dashboard.factories import superuser
 from ..factories import no_delivery
-from ..scenarios.factories import PASSWORD, four_admins, propose
+from ..scenarios.factories import PASSWORD, propose
 from .helpers import with_email
 from .mailbox import delivered, refused, use_flaky_backend
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admins():
-    return four_admins()
-
-
-@pytest.fixture
-def entry():
-    return PublishedEntryFactory(type_name="居民身份证", type_code=gb_type_code(121))
 
 
 @pytest.fixture

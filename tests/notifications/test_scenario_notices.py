@@ -16,20 +16,12 @@ from trust.models import Region
 
 from ..catalog.factories import PublishedEntryFactory, gb_type_code
 from ..factories import no_delivery
-from ..scenarios.factories import confirm, four_admins, propose, region_admin
+from ..scenarios.factories import confirm, propose, region_admin
 from .helpers import catalog_editor, closed_port, join_fifth_party, with_email
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admins():
-    return four_admins()
-
-
-@pytest.fixture
-def entry():
-    return PublishedEntryFactory(type_name="居民身份证", type_code=gb_type_code(111))
 
 
 @pytest.fixture
