@@ -12,12 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
+from ysj_protocol.contrib.methods import require_methods
 from ysj_protocol.contrib.observability import database_check, health_answer, migrations_check
 
 
-@require_GET
+@require_methods("GET")
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database_check(), "nodeKey": _key("node_private_key"), "hubKey": _key("hub_public_key")}

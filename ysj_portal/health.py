@@ -16,18 +16,18 @@ from django.db.models import Max
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
+from ysj_protocol.contrib.methods import require_methods
 from ysj_protocol.contrib.observability import database_check, health_answer, migrations_check
 
 
-@require_GET
+@require_methods("GET")
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "service": "hub"})
 
 
-@require_GET
+@require_methods("GET")
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database_check(), "broker": broker_check(), "hubKey": hub_key_check()}

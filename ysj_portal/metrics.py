@@ -21,10 +21,11 @@ from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from ysj_protocol.contrib.methods import require_methods
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -177,7 +178,7 @@ def allowed_networks() -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Netwo
     return networks, bad
 
 
-@require_GET
+@require_methods("GET")
 @never_cache
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if not allowed(request):

@@ -28,12 +28,22 @@ def client() -> Client:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
 def test_other_methods_are_405(client, path, method) -> None:
     before = row_counts()
     response = getattr(client, method)(path, data=b"\xff" * 100_000, content_type="application/octet-stream")
-    assert response.status_code == 405 and response["Allow"] == "GET"
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == "不支持该请求方法：本地址仅支持 GET、HEAD\n"
     assert row_counts() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_head_is_answered_as_get_is(client, path) -> None:
+    """A balancer's HEAD probe gets the GET's status, without a body."""
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code and head.content == b""
 
 
 @pytest.mark.django_db

@@ -184,3 +184,8 @@ def test_the_nodes_health_endpoints_take_no_input(witness_node) -> None:  # noqa
     answer = httpx.post(witness_node.url + "/readyz", content=b"\xff" * 100_000, timeout=10)
     assert answer.status_code == 403  # stopped by the CSRF check before the method's
     assert httpx.put(witness_node.url + "/healthz", timeout=10).status_code == 403
+    # A method the CSRF check lets through meets the Chinese 405, and HEAD is answered as GET.
+    refused = httpx.options(witness_node.url + "/readyz", timeout=10)
+    assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+    assert refused.text == "不支持该请求方法：本地址仅支持 GET、HEAD\n"
+    assert httpx.head(witness_node.url + "/readyz", timeout=10).status_code == 200
