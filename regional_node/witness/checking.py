@@ -251,6 +251,18 @@ def _due_retries(now: dt.datetime, size: int, limit: int) -> list[CallCheck]:
     return witnessed + [check for check in due[:limit] if check.pk not in seen][: limit - len(witnessed)]
 
 
+def recheck_given_up(*, now: dt.datetime | None = None) -> int:
+    """Put the calls given up on back in the queue, to be looked for once more; how many.
+
+    For an operator who has had the hub's log repaired or its outage ended: each call is asked for
+    once in the coming runs (within the queue's share of a run) and, if still not found, given up
+    again. Confirmed and mismatched checks are final and stay as they are.
+    """
+    return CallCheck.objects.filter(
+        next_check_at__isnull=True, state__in=[CallCheckState.ABSENT, CallCheckState.UNWITNESSED]
+    ).update(next_check_at=now or timezone.now())
+
+
 def _next_check(call: CallLog, *, state: str, attempts: int, now: dt.datetime) -> dt.datetime | None:
     """When to look at a call again; None once its check is finished or given up.
 

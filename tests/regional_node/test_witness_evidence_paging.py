@@ -357,6 +357,43 @@ def test_an_old_call_that_keeps_failing_does_not_stop_newer_calls(node, hub):
     assert out["missing"] == 150 + 1 + 1
 
 
+GIVE_UP = (
+    COMMON
+    + r"""
+call = add_calls([DATA], age=dt.timedelta(days=3))[0]
+checking.check_calls(now=NOW)
+check = CallCheck.objects.get(call_id=call)
+print(json.dumps({"state": check.state, "due": check.next_check_at is not None, "detail": check.detail}))
+"""
+)
+
+RECHECK = (
+    COMMON
+    + r"""
+requeued = checking.recheck_given_up(now=NOW)
+result = checking.check_calls(now=NOW)
+check = CallCheck.objects.get(call__request_digest=DATA[0])
+again = checking.recheck_given_up(now=NOW)
+print(json.dumps({"requeued": requeued, "confirmed": result.confirmed, "state": check.state, "again": again}))
+"""
+)
+
+
+def test_a_call_given_up_on_is_looked_for_again_when_the_operator_asks(node, hub):
+    """The hub's log lacked a call for days (given up); once it is there, ``--recheck-given-up``
+    (``recheck_given_up``) has the next run find and confirm it; finished checks are not requeued."""
+    request_digest, response_digest = digests()
+    hub.log_call(*digests())  # another call, so that there is a checkpoint to witness
+    witness_all(node, hub)
+    gave_up = run_script(node, GIVE_UP, [request_digest, response_digest])
+    assert gave_up["state"] == "absent" and not gave_up["due"] and gave_up["detail"].endswith("不再查找）")
+
+    hub.log_call(request_digest, response_digest)  # the hub's log repaired
+    witness_all(node, hub)
+    out = run_script(node, RECHECK, [request_digest, response_digest])
+    assert out == {"requeued": 1, "confirmed": 1, "state": "confirmed", "again": 0}
+
+
 def test_the_migration_starts_after_the_calls_already_checked(tmp_path, node_template):
     """A node upgraded with checks on record: the open ones join the retry queue, and the watermark
     starts after the last call checked, so the first run does not read the history."""
