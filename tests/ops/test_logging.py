@@ -43,16 +43,31 @@ def json_log_lines(logger_name: str):
     logger = logging.getLogger(logger_name)
     # Earlier tests of the session (an in-process Celery worker, for one) may have disabled or
     # raised loggers; this block hears the logger as production configures it.
+    # setLevel, not an assignment: it also clears the answers isEnabledFor has cached, which would
+    # otherwise still refuse INFO if the logger was asked while its level was higher.
     saved = (logger.disabled, logger.level)
-    logger.disabled, logger.level = False, logging.INFO
+    logger.disabled = False
+    logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     lines: list[dict] = []
     try:
         yield lines
     finally:
         logger.removeHandler(handler)
-        logger.disabled, logger.level = saved
+        logger.disabled = saved[0]
+        logger.setLevel(saved[1])
         lines.extend(json.loads(line) for line in stream.getvalue().splitlines())
+
+
+def test_the_capture_hears_a_logger_that_refused_info_before() -> None:
+    """A logger asked at INFO while its level was WARNING caches "no"; the capture must still hear it."""
+    probe = logging.getLogger("tests.ops.cache_probe")
+    probe.setLevel(logging.WARNING)
+    probe.info("not heard")  # isEnabledFor(INFO) is now cached as False
+    with json_log_lines("tests.ops.cache_probe") as lines:
+        probe.info("heard")
+    assert [line["message"] for line in lines] == ["heard"]
+    assert probe.level == logging.WARNING and not probe.isEnabledFor(logging.INFO)
 
 
 def test_a_plain_request_id_is_kept_and_anything_else_replaced() -> None:
